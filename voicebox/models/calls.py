@@ -1,0 +1,78 @@
+"""Calls and the voicemails they leave."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .mailboxes import Mailbox
+from .types import UTCDateTime, utcnow
+
+
+class Call(db.Model):
+    """One inbound call, keyed by Twilio's CallSid."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(64), default="")
+    to_number: Mapped[str] = mapped_column(String(20), default="")
+    mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("mailboxes.id", ondelete="SET NULL"), index=True)
+    # The last DialCallStatus Twilio reported, and which ring group (0-based) it was for.
+    dial_status: Mapped[str | None] = mapped_column(String(32))
+    dial_attempt: Mapped[int] = mapped_column(default=0)
+    # True once a forwarded leg pressed 1 at the screening prompt.
+    screen_accepted: Mapped[bool] = mapped_column(default=False)
+    accepted_by: Mapped[str | None] = mapped_column(String(20))
+    went_to_voicemail: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    mailbox: Mapped[Mailbox | None] = relationship()
+
+
+class NotifyState(StrEnum):
+    """Where a voicemail's email notification stands."""
+
+    NONE = "none"  # no completed recording yet (e.g. the transcription came first)
+    PENDING = "pending"  # to be sent; a job or the sweep will pick it up
+    SENDING = "sending"  # a worker has claimed it
+    SENT = "sent"
+    FAILED = "failed"  # permanent failure; notify_error says why
+    SKIPPED = "skipped"  # absent, empty or too short: nothing to tell anyone
+
+
+class Voicemail(db.Model):
+    """A recording left on a call, keyed by RecordingSid, with its transcript."""
+
+    __tablename__ = "voicemails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    mailbox_id: Mapped[int | None] = mapped_column(ForeignKey("mailboxes.id", ondelete="SET NULL"), index=True)
+    from_number: Mapped[str | None] = mapped_column(String(64))
+    to_number: Mapped[str | None] = mapped_column(String(20))
+    recording_url: Mapped[str | None] = mapped_column(String(500))
+    duration: Mapped[int | None] = mapped_column()
+    recording_status: Mapped[str | None] = mapped_column(String(32))
+    recording_error_code: Mapped[str | None] = mapped_column(String(16))
+    transcription_sid: Mapped[str | None] = mapped_column(String(64))
+    transcript: Mapped[str | None] = mapped_column(Text)
+    transcription_status: Mapped[str | None] = mapped_column(String(32))
+    notify_state: Mapped[str] = mapped_column(String(16), default=NotifyState.NONE, index=True)
+    notify_error: Mapped[str | None] = mapped_column(Text)
+    notify_attempts: Mapped[int] = mapped_column(default=0)
+    notify_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_read: Mapped[bool] = mapped_column(default=False)
+    is_deleted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    mailbox: Mapped[Mailbox | None] = relationship()

@@ -1,0 +1,1 @@
+"""Pydantic schemas: validate API and CLI input, and generate the OpenAPI document."""

@@ -1,0 +1,113 @@
+"""Call routing decisions: which mailbox answers, who rings, and when the caller goes to voicemail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Call, Mailbox, PhoneNumber, RingMode
+from ..twiml import Voice
+from .rows import insert_ignore
+
+# DialCallStatus values that mean the forwarded leg was answered (when calls are not screened).
+ANSWERED = {"completed", "answered"}
+# Statuses after which the next ring group is tried; "completed" without acceptance means the
+# caller pressed * (hangupOnStar) or the callee hung up at the screening prompt: go to voicemail.
+TRY_NEXT = {"no-answer", "busy", "failed"}
+
+
+@dataclass(frozen=True)
+class DialDecision:
+    """What to do when a <Dial> ends: hang up, ring the next group, or take a voicemail."""
+
+    action: str  # "hangup" | "dial" | "voicemail"
+    attempt: int = 0
+    numbers: tuple[str, ...] = ()
+
+
+def find_mailbox(to_number: str) -> Mailbox | None:
+    """The mailbox that owns a Twilio number, or None."""
+    return db.session.scalar(select(Mailbox).join(PhoneNumber).where(PhoneNumber.e164 == to_number))
+
+
+def voice_for(mailbox: Mailbox | None) -> Voice:
+    """The mailbox's language and Say voice, or the configured defaults."""
+    if mailbox is None:
+        cfg = current_app.config
+        return Voice(language=cfg["DEFAULT_LANGUAGE"], voice=cfg["DEFAULT_VOICE"])
+    return Voice(language=mailbox.language, voice=mailbox.voice)
+
+
+def dial_groups(mailbox: Mailbox) -> list[tuple[str, ...]]:
+    """Split ordered targets into ring groups: adjacent simultaneous targets ring together."""
+    groups: list[list[str]] = []
+    previous_simultaneous = False
+    for target in mailbox.targets:
+        simultaneous = target.ring_mode == RingMode.SIMULTANEOUS
+        if simultaneous and previous_simultaneous:
+            groups[-1].append(target.number)
+        else:
+            groups.append([target.number])
+        previous_simultaneous = simultaneous
+    return [tuple(group) for group in groups]
+
+
+def record_call(call_sid: str, from_number: str, to_number: str, mailbox: Mailbox | None) -> None:
+    """Store the call once, however many times Twilio posts it."""
+    insert_ignore(
+        Call,
+        {
+            "call_sid": call_sid,
+            "from_number": from_number,
+            "to_number": to_number,
+            "mailbox_id": mailbox.id if mailbox else None,
+        },
+        key="call_sid",
+    )
+    db.session.commit()
+
+
+def accept_screened_call(parent_call_sid: str, callee: str) -> None:
+    """Mark the parent call answered: a forwarded leg pressed 1."""
+    db.session.execute(
+        update(Call).where(Call.call_sid == parent_call_sid).values(screen_accepted=True, accepted_by=callee or None)
+    )
+    db.session.commit()
+
+
+def caller_and_mailbox(parent_call_sid: str | None) -> tuple[str | None, Mailbox | None]:
+    """For a screened leg: the original caller's number and the mailbox being called."""
+    if not parent_call_sid:
+        return None, None
+    call = db.session.scalar(select(Call).where(Call.call_sid == parent_call_sid))
+    if call is None:
+        return None, None
+    return call.from_number, call.mailbox
+
+
+def after_dial(call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox | None) -> DialDecision:
+    """Decide what follows a <Dial> and note the outcome on the call."""
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
+    screened = mailbox.screen_calls if mailbox else False
+    accepted = bool(call and call.screen_accepted)
+    answered = accepted if screened else dial_status in ANSWERED
+    decision = _next_step(answered, dial_status, attempt, mailbox)
+    if call is not None:
+        call.dial_status = dial_status
+        call.dial_attempt = attempt
+        call.went_to_voicemail = decision.action == "voicemail"
+        db.session.commit()
+    return decision
+
+
+def _next_step(answered: bool, dial_status: str, attempt: int, mailbox: Mailbox | None) -> DialDecision:
+    if answered:
+        return DialDecision("hangup")
+    if mailbox is not None and dial_status in TRY_NEXT:
+        groups = dial_groups(mailbox)
+        if attempt + 1 < len(groups):
+            return DialDecision("dial", attempt + 1, groups[attempt + 1])
+    return DialDecision("voicemail")

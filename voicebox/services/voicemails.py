@@ -1,0 +1,90 @@
+"""Voicemail rows: built up from recording and transcription callbacks in whatever order they come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import Call, NotifyState, Voicemail
+from .rows import insert_ignore
+
+
+@dataclass(frozen=True)
+class RecordingEvent:
+    """The fields of a recording callback (status callback or <Record> action)."""
+
+    recording_sid: str
+    call_sid: str | None
+    url: str | None
+    duration: int | None
+    status: str | None = None
+    error_code: str | None = None
+
+
+def _ensure_row(recording_sid: str, call_sid: str | None) -> None:
+    """Create the voicemail row once, copying caller, number and mailbox from its call."""
+    values: dict[str, Any] = {"recording_sid": recording_sid, "call_sid": call_sid}
+    call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
+    if call is not None:
+        values |= {"from_number": call.from_number, "to_number": call.to_number, "mailbox_id": call.mailbox_id}
+    insert_ignore(Voicemail, values, key="recording_sid")
+
+
+def _set(recording_sid: str, **values: Any) -> None:
+    db.session.execute(update(Voicemail).where(Voicemail.recording_sid == recording_sid).values(**values))
+
+
+def record_recording(event: RecordingEvent) -> bool:
+    """Store a recording callback. Returns True when this call made the voicemail due for notification.
+
+    Only a `completed` recording long enough to be a message becomes pending; an `absent` one
+    (Twilio error 16101/16102: silence or nothing recorded) is kept but never notified. The state
+    moves out of `none` with a conditional UPDATE, so duplicates and retries flip it only once.
+    """
+    _ensure_row(event.recording_sid, event.call_sid)
+    fields = {k: v for k, v in {"recording_url": event.url, "duration": event.duration}.items() if v is not None}
+    if event.status:
+        fields |= {"recording_status": event.status, "recording_error_code": event.error_code}
+    if fields:
+        _set(event.recording_sid, **fields)
+    became_pending = False
+    if event.status:
+        target = _notify_target(event)
+        result = db.session.execute(
+            update(Voicemail)
+            .where(Voicemail.recording_sid == event.recording_sid, Voicemail.notify_state == NotifyState.NONE)
+            .values(notify_state=target)
+        )
+        became_pending = result.rowcount == 1 and target == NotifyState.PENDING
+    db.session.commit()
+    return became_pending
+
+
+def _notify_target(event: RecordingEvent) -> NotifyState:
+    minimum = current_app.config["VOICEMAIL_MIN_SECONDS"]
+    if event.status == "completed" and event.url and (event.duration or 0) >= minimum:
+        return NotifyState.PENDING
+    return NotifyState.SKIPPED
+
+
+def record_transcription(
+    recording_sid: str, call_sid: str | None, text: str | None, status: str | None, transcription_sid: str | None
+) -> None:
+    """Store a transcription. It may come before the recording status, so create the row if needed."""
+    _ensure_row(recording_sid, call_sid)
+    _set(
+        recording_sid,
+        transcript=text if status == "completed" else None,
+        transcription_status=status,
+        transcription_sid=transcription_sid,
+    )
+    db.session.commit()
+
+
+def get_voicemail(recording_sid: str) -> Voicemail | None:
+    """The voicemail for a RecordingSid, or None."""
+    return db.session.scalar(select(Voicemail).where(Voicemail.recording_sid == recording_sid))

@@ -1,0 +1,120 @@
+"""Pure TwiML builders. Views pass in data and absolute URLs; nothing here touches the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from .phrases import phrase
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How Twilio should speak: <Say voice=… language=…>."""
+
+    language: str
+    voice: str
+
+    def say(self, response: VoiceResponse, key: str, **values: str) -> None:
+        response.say(phrase(self.language, key, **values), voice=self.voice, language=self.language)
+
+
+@dataclass(frozen=True)
+class VoicemailUrls:
+    """Where <Record> reports back."""
+
+    action: str
+    transcribe_callback: str
+    status_callback: str
+
+
+def unavailable(voice: Voice) -> VoiceResponse:
+    """A polite refusal for an unknown number or a disabled mailbox."""
+    response = VoiceResponse()
+    voice.say(response, "unavailable")
+    response.hangup()
+    return response
+
+
+def forward(
+    voice: Voice,
+    numbers: Sequence[str],
+    *,
+    ring_timeout: int,
+    action: str,
+    screen_url: str | None,
+    greeting: str | None = None,
+) -> VoiceResponse:
+    """Ring `numbers` together in one <Dial>, each leg screened when `screen_url` is given."""
+    response = VoiceResponse()
+    if greeting:
+        response.say(greeting, voice=voice.voice, language=voice.language)
+    dial = response.dial(
+        timeout=ring_timeout,
+        action=action,
+        method="POST",
+        answer_on_bridge=True,
+        hangup_on_star=True,
+    )
+    for number in numbers:
+        if screen_url:
+            dial.number(number, url=screen_url, method="POST")
+        else:
+            dial.number(number)
+    return response
+
+
+def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeout: int) -> VoiceResponse:
+    """Ask the callee to press 1. Silence (an answering machine) falls through to <Hangup/>."""
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=timeout)
+    voice.say(gather, "screen", mailbox=mailbox, caller=caller)
+    response.hangup()
+    return response
+
+
+def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False) -> VoiceResponse:
+    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded."""
+    response = VoiceResponse()
+    if apology:
+        voice.say(response, "apology")
+    voice.say(response, "leave_message")
+    response.record(
+        max_length=max_length,
+        finish_on_key="#",
+        play_beep=True,
+        trim="trim-silence",
+        action=urls.action,
+        method="POST",
+        transcribe=True,
+        transcribe_callback=urls.transcribe_callback,
+        recording_status_callback=urls.status_callback,
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed absent",
+    )
+    # Reached only when <Record> ends without calling its action (e.g. nothing was said).
+    voice.say(response, "goodbye")
+    response.hangup()
+    return response
+
+
+def said_then_hangup(voice: Voice, key: str) -> VoiceResponse:
+    """One phrase, then <Hangup/>."""
+    response = VoiceResponse()
+    voice.say(response, key)
+    response.hangup()
+    return response
+
+
+def hangup() -> VoiceResponse:
+    """Just <Hangup/>."""
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
+def empty() -> VoiceResponse:
+    """An empty <Response/>: on a screened leg it lets Twilio bridge the call."""
+    return VoiceResponse()

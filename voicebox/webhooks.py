@@ -1,0 +1,63 @@
+"""Twilio webhook plumbing: signature checks and absolute callback URLs."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from flask import abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+
+
+def public_url(path: str, **query: object) -> str:
+    """An absolute URL for a callback path, built from PUBLIC_BASE_URL (else this request's host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    url = base.rstrip("/") + path
+    if query:
+        url += "?" + urlencode(query)
+    return url
+
+
+def signed_url() -> str:
+    """The URL Twilio signed: PUBLIC_BASE_URL + path + query when set, else the URL we were asked for.
+
+    Behind ngrok or a reverse proxy the request's own URL is not the one Twilio used,
+    so the public base URL is what makes validation work there.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return request.url
+    query = request.query_string.decode()
+    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
+
+
+def signature_is_valid() -> bool:
+    """Check X-Twilio-Signature over the signed URL and the POSTed form."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    return validator.validate(signed_url(), request.form.to_dict(flat=True), signature)
+
+
+def twilio_signed(view: Callable) -> Callable:
+    """Reject a request whose Twilio signature is missing or wrong with 403, and log it."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if not signature_is_valid():
+            log.warning(
+                "rejected %s %s: %s X-Twilio-Signature (validated against %s)",
+                request.method,
+                request.path,
+                "wrong" if request.headers.get("X-Twilio-Signature") else "missing",
+                signed_url(),
+            )
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
