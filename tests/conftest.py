@@ -53,8 +53,9 @@ def database(tmp_path_factory) -> Iterator[dict]:
     admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    options = {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
-    yield {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    # The search_path rides in the URL, so worker subprocesses given DATABASE_URL see the same schema.
+    sep = "&" if "?" in url else "?"
+    yield {"DATABASE_URL": f"{url}{sep}options=-csearch_path%3D{schema}"}
     with admin.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
