@@ -6,7 +6,6 @@ import logging
 import os
 from typing import Any
 
-from dotenv import load_dotenv
 from flask import Flask
 
 from .config import database_uri, load_config
@@ -16,10 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides settings read from the environment and `.env`."""
-    load_dotenv(os.path.join(os.getcwd(), ".env"))
     app = Flask(
         __name__,
-        instance_relative_config=True,
+        # Tests and operators may move the instance folder (SQLite file, embedded Redis socket).
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.path.join(ROOT, "instance"),
         template_folder=os.path.join(ROOT, "templates"),
     )
     settings = load_config(config)

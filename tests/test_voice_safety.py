@@ -1,0 +1,205 @@
+"""Signatures, malformed input and failures: Twilio always gets TwiML, never an HTML page."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from tests.conftest import Twilio, twiml
+from tests.helpers import call_params, make_mailbox
+from voicebox.extensions import db
+from voicebox.models import Call
+
+ROUTES = [
+    "/voice/incoming",
+    "/voice/screen",
+    "/voice/screen-result",
+    "/voice/dial-complete",
+    "/voice/recording",
+    "/voice/recording-status",
+    "/voice/transcription",
+]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_missing_signature_is_403_and_logged(app, twilio, path, caplog):
+    with caplog.at_level(logging.WARNING, logger="voicebox.webhooks"):
+        response = twilio.post(path, call_params(), signature="")
+    assert response.status_code == 403
+    assert b"<html" not in response.data.lower()
+    assert f"rejected POST {path}: missing X-Twilio-Signature" in caplog.text
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_forged_signature_is_403(app, client, path):
+    forger = Twilio(client, token="not-the-auth-token")
+    response = forger.post(path, call_params())
+    assert response.status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_signature_over_other_params_is_rejected(app, twilio):
+    make_mailbox()
+    good = Twilio(twilio.client).validator.compute_signature("http://localhost/voice/incoming", call_params())
+    tampered = call_params(From="+19005550100")
+    assert twilio.post("/voice/incoming", tampered, signature=good).status_code == 403
+
+
+def test_proxied_request_validates_against_public_base_url(make_app, caplog):
+    # Behind ngrok the app sees http://localhost/..., but Twilio signed https://<ngrok host>/...
+    app = make_app(PUBLIC_BASE_URL="https://voicebox.example.com")
+    with app.app_context():
+        make_mailbox()
+        client = app.test_client()
+        public = Twilio(client, public_base="https://voicebox.example.com")
+        assert public.post("/voice/incoming", call_params()).status_code == 200
+        # The query string is part of what Twilio signs.
+        signed = public.post("/voice/dial-complete?attempt=0", call_params(DialCallStatus="busy"))
+        assert signed.status_code == 200
+        local = Twilio(client)  # signed for the URL the app sees, not the public one
+        with caplog.at_level(logging.WARNING, logger="voicebox.webhooks"):
+            assert local.post("/voice/incoming", call_params()).status_code == 403
+        assert "validated against https://voicebox.example.com/voice/incoming" in caplog.text
+
+
+def test_query_string_tampering_is_rejected(app, twilio):
+    make_mailbox()
+    params = call_params(DialCallStatus="no-answer")
+    sig = twilio.validator.compute_signature("http://localhost/voice/dial-complete?attempt=0", params)
+    assert twilio.post("/voice/dial-complete?attempt=1", params, signature=sig).status_code == 403
+
+
+def test_validation_cannot_be_switched_off_by_testing_mode(app, twilio):
+    assert app.config["TESTING"] is True
+    assert twilio.post("/voice/incoming", call_params(), signature="").status_code == 403
+
+
+# --- malformed input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/voice/incoming", call_params(To="")),
+        ("/voice/incoming", {"From": "+14155550199", "To": "+14155550100"}),
+        ("/voice/incoming", call_params(To="415-555-0100")),
+        ("/voice/incoming", call_params(To="+1")),
+        ("/voice/dial-complete", call_params()),  # no DialCallStatus
+        ("/voice/dial-complete?attempt=x", call_params(DialCallStatus="busy")),
+        ("/voice/recording-status", {"CallSid": "CA1", "RecordingStatus": "completed"}),
+        ("/voice/recording-status", {"RecordingSid": "RE1", "RecordingStatus": "completed", "RecordingDuration": "x"}),
+        ("/voice/transcription", {"RecordingSid": "RE1"}),
+        ("/voice/screen-result", {"Digits": "1", "CallSid": "CA2"}),  # accepting needs ParentCallSid
+    ],
+)
+def test_malformed_input_is_a_clear_400_in_twiml(app, twilio, path, params, caplog):
+    with caplog.at_level(logging.WARNING, logger="voicebox.voice"):
+        response = twilio.post(path, params)
+    assert response.status_code == 400
+    root = twiml(response)
+    assert [child.tag for child in root] == ["Say", "Hangup"]
+    assert f"bad {path.split('?')[0]} webhook" in caplog.text
+
+
+def test_wrong_method_is_not_an_html_page(app, client):
+    response = client.get("/voice/incoming")
+    assert response.status_code == 405
+    twiml(response)
+
+
+# --- failures inside a route ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_calls_table(app):
+    """Make the database fail for real: the calls table disappears for the duration of a test."""
+    db.session.execute(text("ALTER TABLE calls RENAME TO calls_gone"))
+    db.session.commit()
+    yield
+    db.session.rollback()
+    db.session.execute(text("ALTER TABLE calls_gone RENAME TO calls"))
+    db.session.commit()
+
+
+def test_exception_in_incoming_still_takes_a_voicemail(app, twilio, broken_calls_table, caplog):
+    with caplog.at_level(logging.ERROR, logger="voicebox.voice"):
+        response = twilio.post("/voice/incoming", call_params())
+    assert response.status_code == 200
+    root = twiml(response)
+    assert [child.tag for child in root] == ["Say", "Say", "Record", "Say", "Hangup"]
+    assert "trouble" in root[0].text
+    assert root.find("Record").get("recordingStatusCallback") == "http://localhost/voice/recording-status"
+    assert "voice webhook /voice/incoming failed" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_exception_in_dial_complete_still_takes_a_voicemail(app, twilio, broken_calls_table):
+    response = twilio.post("/voice/dial-complete?attempt=0", call_params(DialCallStatus="no-answer"))
+    assert response.status_code == 200
+    assert twiml(response).find("Record") is not None
+
+
+def test_exception_on_a_screened_leg_hangs_that_leg_up(app, twilio, broken_calls_table):
+    leg = call_params("CA" + "9" * 32, ParentCallSid="CA" + "1" * 32, Digits="1")
+    response = twilio.post("/voice/screen-result", leg)
+    assert response.status_code == 200
+    assert [child.tag for child in twiml(response)] == ["Hangup"]
+
+
+def test_the_app_recovers_after_the_failure(app, twilio, broken_calls_table):
+    twilio.post("/voice/incoming", call_params())
+    db.session.execute(text("ALTER TABLE calls_gone RENAME TO calls"))
+    db.session.commit()
+    make_mailbox()
+    assert twiml(twilio.post("/voice/incoming", call_params())).find("Dial") is not None
+    db.session.execute(text("ALTER TABLE calls RENAME TO calls_gone"))  # for the fixture's teardown
+    db.session.commit()
+
+
+# --- schema ----------------------------------------------------------------------------------------
+
+XSD = Path(__file__).resolve().parents[2] / "shared" / "twiml" / "twiml_voicebox_patched.xsd"
+
+
+def test_every_kind_of_answer_is_valid_twiml(app, twilio):
+    if not XSD.exists():
+        pytest.skip(f"TwiML schema not found at {XSD} (it lives in ../shared beside the checkout)")
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.parse(os.fspath(XSD)))
+    make_mailbox(greeting="Hello", forward_to=["+14155550111", "+14155550122"], ring_mode="sequential")
+    leg = call_params("CA" + "9" * 32, ParentCallSid="CA" + "1" * 32)
+    answers = [
+        twilio.post("/voice/incoming", call_params()),
+        twilio.post("/voice/incoming", call_params(To="+14155550177")),
+        twilio.post("/voice/screen", leg),
+        twilio.post("/voice/screen-result", {**leg, "Digits": "2"}),
+        twilio.post("/voice/screen-result", {**leg, "Digits": "1"}),
+        twilio.post("/voice/dial-complete?attempt=0", call_params(DialCallStatus="no-answer")),
+        twilio.post("/voice/dial-complete?attempt=1", call_params(DialCallStatus="no-answer")),
+        twilio.post("/voice/recording", call_params(RecordingSid="RE1", RecordingUrl="https://x", RecordingDuration="3")),
+        twilio.post("/voice/incoming", call_params(To="nonsense")),
+    ]
+    for response in answers:
+        document = etree.fromstring(response.data)
+        assert schema.validate(document), (response.data, schema.error_log)
+
+
+def test_signing_helper_matches_twilio_documented_example():
+    # The example from Twilio's security docs: proves tests sign the way Twilio does.
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator("12345")
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+14158675309",
+        "Digits": "1234",
+        "From": "+14158675309",
+        "To": "+18005551212",
+    }
+    assert validator.compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
