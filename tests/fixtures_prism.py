@@ -1,1 +1,227 @@
-"""Prism mock server fixtures (Twilio's own OpenAPI spec)."""
+"""Prism mock server fixtures (Twilio's own OpenAPI spec), and a recording HttpClient over it.
+
+`prism_url` starts `prism mock` (tests/package.json pins @stoplight/prism-cli 5.14.2 and the spec from
+@twilio-alpha/mcp 0.7.0) on a free port for the session. Prism validates every request against the
+spec (a bad MessagingServiceSid, a ScheduleType other than `fixed` or a non-date SendAt get a 422) and
+answers canned examples.
+
+`PrismTwilio` is the twilio-python HttpClient the app uses in tests: every request really goes to
+Prism and is recorded with Prism's own status. Only when Prism accepted it does a thin layer reshape
+the answer where a canned example cannot behave like Twilio: a fresh SM... SID per created message,
+`scheduled` for ScheduleType=fixed, `canceled` after a cancel (30409 once a message is not
+scheduled), a 21610 error for numbers a test marks unsubscribed, and 5xx answers a test queues.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from twilio.http.response import Response
+
+from voicebox.twilio_client import BaseUrlHttpClient
+
+TESTS = Path(__file__).resolve().parent
+PRISM = TESTS / "node_modules" / ".bin" / "prism"
+SPEC = TESTS / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai" / "spec" / "json" / "twilio_api_v2010.json"
+ACCOUNT = "AC" + "0" * 32
+CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
+ONE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/((?:SM|MM)\w+)\.json$")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        probe = f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"
+        return requests.get(probe, auth=(ACCOUNT, "x"), timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def missing_prerequisite() -> str | None:
+    """Why Prism cannot run here, or None."""
+    if shutil.which("node") is None or shutil.which("npx") is None:
+        return "Prism needs node and npx, which are not installed (apt-get install nodejs npm)"
+    if not PRISM.exists() or not SPEC.exists():
+        return "Prism and Twilio's spec are not installed: run `npm ci` in tests/ (see tests/package.json)"
+    return None
+
+
+def start_prism(log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Start `prism mock` on a free port of 127.0.0.1 and wait until it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=TESTS,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+    try:
+        _wait_for(proc, url, log_path)
+    except BaseException:
+        stop_prism(proc)
+        raise
+    return proc, url
+
+
+def stop_prism(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def prism_url(tmp_path_factory) -> Iterator[str]:
+    """A running Prism mock of Twilio's 2010-04-01 API on 127.0.0.1 (skips only if it is not installed)."""
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(reason)
+    proc, url = start_prism(tmp_path_factory.mktemp("prism") / "prism.log")
+    try:
+        yield url
+    finally:
+        stop_prism(proc)
+
+
+def _wait_for(proc: subprocess.Popen, url: str, log_path: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Prism exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
+        if _answers(url):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"Prism did not answer within {timeout}s:\n{log_path.read_text()[-2000:]}")
+
+
+@dataclass
+class Exchange:
+    """One REST call as twilio-python made it, Prism's verdict, and what the app was answered."""
+
+    method: str
+    path: str
+    data: dict[str, Any]
+    prism_status: int
+    status: int
+    body: Any
+    sent_at: float = 0.0  # time.monotonic() when the request left
+
+    @property
+    def accepted_by_prism(self) -> bool:
+        return 200 <= self.prism_status < 300
+
+
+def _for_prism(data: dict | None) -> dict | None:
+    """twilio-python sends a list (MediaUrl) as repeated keys, as Twilio expects. Prism 5.14 keeps only
+    the last of repeated form keys and then fails the array check (stoplightio/prism#2473), so Prism
+    alone is shown the `MediaUrl[]=` spelling it understands; the recorded request stays as sent."""
+    if not data:
+        return data
+    return {f"{k}[]" if isinstance(v, list) else k: v for k, v in data.items()}
+
+
+def _error(status: int, code: int, message: str) -> Response:
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return Response(status, json.dumps(body))
+
+
+class PrismTwilio(BaseUrlHttpClient):
+    """The test HttpClient: real requests to Prism, recorded, with a thin Twilio-like layer on top."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, timeout=10)
+        self.exchanges: list[Exchange] = []
+        self.unsubscribed: set[str] = set()
+        self.statuses: dict[str, str] = {}  # SID -> status, as Twilio would report it
+        self.queued_failures: list[tuple[int, int, str]] = []
+
+    def fail_next(self, times: int = 1, status: int = 503, code: int = 20503, message: str = "Service Unavailable"):
+        """Answer the next `times` requests Prism accepts with this error instead (Twilio having a bad day)."""
+        self.queued_failures += [(status, code, message)] * times
+
+    def creates(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.method == "POST" and CREATE.match(e.path)]
+
+    def cancels(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.method == "POST" and ONE.match(e.path) and "Status" in e.data]
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, **kwargs):
+        path = urlsplit(url).path
+        headers = dict(headers or {})
+        if method == "POST" and ONE.match(path) and (data or {}).get("Status") == "canceled":
+            headers["Prefer"] = "example=cancelMessage"  # Prism's canned answer for this call
+        sent_at = time.monotonic()
+        answer = super().request(method, url, params, _for_prism(data), headers, auth, timeout, **kwargs)
+        prism_status = answer.status_code
+        if 200 <= prism_status < 300:
+            answer = self._like_twilio(method, path, dict(data or {}), answer)
+        body = json.loads(answer.text) if answer.text else None
+        exchange = Exchange(method, path, dict(data or {}), prism_status, answer.status_code, body, sent_at)
+        self.exchanges.append(exchange)
+        return answer
+
+    def _like_twilio(self, method: str, path: str, data: dict, answer: Response) -> Response:
+        if self.queued_failures:
+            return _error(*self.queued_failures.pop(0))
+        if method == "POST" and CREATE.match(path):
+            return self._created(data, json.loads(answer.text))
+        match = ONE.match(path)
+        if match and method == "POST" and data.get("Status") == "canceled":
+            return self._canceled(match.group(2), json.loads(answer.text))
+        if match and method == "GET" and match.group(2) in self.statuses:
+            body = json.loads(answer.text) | {"sid": match.group(2), "status": self.statuses[match.group(2)]}
+            return Response(200, json.dumps(body))
+        return answer
+
+    def _created(self, data: dict, body: dict) -> Response:
+        if data.get("To") in self.unsubscribed:
+            return _error(400, 21610, "Attempt to send to unsubscribed recipient")
+        sid = "SM" + uuid.uuid4().hex
+        # With a Messaging Service Twilio first says "accepted"; a fixed schedule says "scheduled".
+        status = "scheduled" if data.get("ScheduleType") == "fixed" else "accepted"
+        self.statuses[sid] = status
+        body |= {"sid": sid, "status": status, "to": data.get("To"), "body": data.get("Body")}
+        body |= {"messaging_service_sid": data.get("MessagingServiceSid")}
+        return Response(201, json.dumps(body))
+
+    def _canceled(self, sid: str, body: dict) -> Response:
+        if sid not in self.statuses:
+            return _error(404, 20404, f"The requested resource /Messages/{sid}.json was not found")
+        if self.statuses[sid] != "scheduled":
+            return _error(400, 30409, "This message cannot be canceled")
+        self.statuses[sid] = "canceled"
+        return Response(200, json.dumps(body | {"sid": sid, "status": "canceled"}))
+
+
+@pytest.fixture
+def prism(prism_url) -> PrismTwilio:
+    """A fresh recording HttpClient over the session's Prism server."""
+    return PrismTwilio(prism_url)

@@ -15,6 +15,7 @@ from .extensions import db
 from .queueing import get_queue, get_redis
 from .schemas.mailboxes import MailboxIn
 from .services import mailboxes
+from .sms_cli import sms_cli
 
 SWEEP_INTERVAL_SECONDS = 60
 
@@ -123,3 +124,4 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(worker_command)
     app.cli.add_command(mailbox_cli)
+    app.cli.add_command(sms_cli)

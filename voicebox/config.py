@@ -23,6 +23,17 @@ def _bool(value: str) -> bool:
     raise ValueError(f"expected true/false, got {value!r}")
 
 
+def _seconds_list(value: str) -> list[int]:
+    """A comma-separated list of whole seconds, e.g. "10,30,60"."""
+    try:
+        numbers = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"expected comma-separated whole seconds, got {value!r}") from None
+    if not numbers or min(numbers) < 0:
+        raise ValueError(f"expected comma-separated whole seconds, got {value!r}")
+    return numbers
+
+
 # name -> (parser, default). A default of REQUIRED means start-up fails without it.
 REQUIRED = object()
 
@@ -54,6 +65,10 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "LISTEN_LINK_MAX_AGE_DAYS": (int, 30),
     "MAIL_ATTACH_RECORDING": (_bool, False),
     "MAIL_ATTACHMENT_MAX_BYTES": (int, 5_000_000),
+    "NOTIFY_RETRY_INTERVALS": (_seconds_list, [10, 30, 60, 120, 300, 600]),
+    "NOTIFY_MAX_ATTEMPTS": (int, 30),
+    "NOTIFY_CLAIM_TIMEOUT": (int, 600),
+    "TWILIO_MEDIA_TIMEOUT": (int, 30),
     "TWILIO_SCHEDULE_MIN_SECONDS": (int, 900 + 300),
     "TWILIO_SCHEDULE_MAX_DAYS": (int, 35),
     "SCHEDULE_MAX_HORIZON_DAYS": (int, 365),

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
 from .extensions import db
+from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
 from .webhooks import public_url, twilio_signed
@@ -175,7 +176,11 @@ def recording() -> VoiceResponse:
 
 @voice_route("/recording-status", fallback="hangup")
 def recording_status() -> VoiceResponse:
-    voicemails.record_recording(_recording_event(with_status=True))
+    event = _recording_event(with_status=True)
+    voicemails.record_recording(event)
+    # Queued on every callback that leaves the email pending, not only the first: a duplicate
+    # collapses into the same job id, and a retry after a Redis outage gets queued at once.
+    voicemail_jobs.queue_notification(event.recording_sid, "recording")
     return twiml.empty()
 
 
@@ -188,6 +193,7 @@ def transcription() -> VoiceResponse:
         required("TranscriptionStatus"),
         request.form.get("TranscriptionSid"),
     )
+    voicemail_jobs.queue_notification(request.form["RecordingSid"], "transcript")
     return twiml.empty()
 
 

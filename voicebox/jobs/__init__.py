@@ -17,7 +17,10 @@ SWEEP_LOCK = "voicebox:sweep-lock"
 
 def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     """Each feature's sweeper; it returns how many rows it re-enqueued or handed on."""
-    return []
+    from .messages import sweep_messages
+    from .voicemail import sweep_voicemail_notifications
+
+    return [("voicemail_notifications", sweep_voicemail_notifications), ("messages", sweep_messages)]
 
 
 def sweep() -> dict[str, int]:

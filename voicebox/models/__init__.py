@@ -2,15 +2,35 @@
 
 from .calls import Call, NotifyState, Voicemail
 from .mailboxes import ForwardTarget, Mailbox, PhoneNumber, RingMode
+from .messages import (
+    FINAL_STATUSES,
+    OWED_STATUSES,
+    Enrollment,
+    EnrollmentStatus,
+    Message,
+    MessageEvent,
+    MessageStatus,
+    Sequence,
+    SequenceStep,
+)
 from .types import UTCDateTime, utcnow
 
 __all__ = [
+    "FINAL_STATUSES",
+    "OWED_STATUSES",
     "Call",
+    "Enrollment",
+    "EnrollmentStatus",
     "ForwardTarget",
     "Mailbox",
+    "Message",
+    "MessageEvent",
+    "MessageStatus",
     "NotifyState",
     "PhoneNumber",
     "RingMode",
+    "Sequence",
+    "SequenceStep",
     "UTCDateTime",
     "Voicemail",
     "utcnow",

@@ -70,6 +70,11 @@ class Voicemail(db.Model):
     notify_attempts: Mapped[int] = mapped_column(default=0)
     notify_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The optional SMS copy to the forward numbers has its own state, so a failed text never
+    # re-sends the email and a retried email never re-sends the text (same NotifyState values).
+    sms_state: Mapped[str] = mapped_column(String(16), default=NotifyState.NONE, index=True)
+    sms_error: Mapped[str | None] = mapped_column(Text)
+    sms_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_read: Mapped[bool] = mapped_column(default=False)
     is_deleted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

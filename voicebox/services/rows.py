@@ -9,13 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..extensions import db
 
 
-def insert_ignore(model: type, values: dict[str, Any], key: str) -> None:
+def insert_ignore(model: type, values: dict[str, Any], key: str) -> bool:
     """INSERT a row unless one with the same unique `key` exists (ON CONFLICT DO NOTHING).
 
     A read-then-insert would race when Twilio retries a slow webhook while the first try is still
     running; letting the database arbitrate gives exactly one row on SQLite and PostgreSQL alike.
+    Returns True when this call inserted the row, False when it was already there.
     """
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
     stmt = insert(model).values(values).on_conflict_do_nothing(index_elements=[key])
-    db.session.execute(stmt)
+    return db.session.execute(stmt).rowcount == 1

@@ -1,0 +1,87 @@
+"""Text jobs: deliver one message (hand-off, own send, cancel at Twilio) and the reconciliation sweep.
+
+A job id names the message *and* the due time it serves (`<queue>-message-<id>-<due_at>`): enqueueing the
+same work twice is a no-op while the job waits, and a job whose row has moved on finds it not due
+and returns quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+import redis
+from flask import current_app
+from rq.job import Job
+
+from ..extensions import db
+from ..models import utcnow
+from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
+from ..services import delivery, messages
+
+log = logging.getLogger(__name__)
+
+SWEEP_BATCH = 5000  # rows per sweep; more wait for the next minute
+LIVE = {"queued", "scheduled", "deferred", "started"}
+
+
+def job_id(message_id: int, due_at: datetime) -> str:
+    """RQ job ids are global in Redis: the queue name keeps deployments sharing a server apart."""
+    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
+    return f"{queue}-message-{message_id}-{due_at.strftime('%Y%m%dT%H%M%S%f')}"
+
+
+def deliver_message(message_id: int) -> None:
+    """RQ job: do what the message is owed (waiting up to 30 s for a throttle slot); safe to run twice."""
+    run_again = delivery.deliver(message_id, throttle_wait=30.0)
+    if run_again is not None:
+        schedule(message_id, run_again)
+
+
+def schedule(message_id: int, at: datetime) -> None:
+    """Enqueue delivery at `at` (now if due). If Redis is down the sweep finds the row later."""
+    when = None if at <= utcnow() else at
+    enqueue(deliver_message, message_id, job_id=job_id(message_id, at), at=when)
+
+
+def kick(message_id: int) -> None:
+    """From a web request or the CLI: act now if due and a throttle slot is free, else enqueue."""
+    try:
+        run_again = delivery.deliver(message_id, throttle_wait=0)
+    except Exception:  # the row is stored and due: never lose the caller's answer over this
+        log.exception("message %s: immediate delivery failed; the sweep will retry it", message_id)
+        db.session.rollback()
+        return
+    if run_again is not None:
+        schedule(message_id, run_again)
+
+
+def sweep_messages() -> int:
+    """Reconciliation: enqueue every due message whose job Redis lost. Returns how many were enqueued."""
+    due = messages.due_messages(utcnow(), SWEEP_BATCH)
+    if not due:
+        return 0
+    ids = [job_id(message_id, due_at) for message_id, due_at in due]
+    try:
+        live = {job.id for job in Job.fetch_many(ids, connection=get_redis()) if job and _is_live(job)}
+        queue = get_queue()
+        lost = [
+            queue.prepare_data(deliver_message, (message_id,), job_id=jid, retry=DEFAULT_RETRY)
+            for (message_id, _), jid in zip(due, ids, strict=True)
+            if jid not in live
+        ]
+        queue.enqueue_many(lost)
+    except (redis.RedisError, OSError) as exc:
+        log.warning("message sweep: Redis unreachable (%s); %d due messages wait for the next sweep", exc, len(due))
+        return 0
+    if lost:
+        log.info("message sweep: enqueued %d of %d due messages", len(lost), len(due))
+    return len(lost)
+
+
+def _is_live(job: Job) -> bool:
+    try:
+        return job.get_status(refresh=False) in LIVE
+    except Exception:  # a job whose hash Redis half lost
+        return False

@@ -1,0 +1,201 @@
+"""Voicemail notification jobs: the email (with the transcript when it comes in time) and the SMS copy.
+
+Flow: the recording-status callback queues `notify_voicemail`. If the transcript is not in yet, that
+job schedules `notify_voicemail_fallback` at the end of VOICEMAIL_TRANSCRIPT_WAIT; the transcription
+callback queues `notify_voicemail` again, which then sends at once. Whichever job claims the row
+first sends; the others find it claimed or sent and return.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import current_app
+from redis.exceptions import RedisError
+from rq import Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from twilio.base.exceptions import TwilioException, TwilioRestException
+
+from .. import mailer
+from ..models import NotifyState, Voicemail, utcnow
+from ..queueing import enqueue, get_redis, job_is_live
+from ..services import notifications
+from ..services.notifications import EMAIL, SMS
+from ..services.voicemail_summary import sms_text, summarize
+from ..twilio_client import get_client
+
+log = logging.getLogger(__name__)
+
+
+def _retry() -> Retry:
+    """Exponential backoff from NOTIFY_RETRY_INTERVALS; the sweep takes over once RQ gives up."""
+    intervals = current_app.config["NOTIFY_RETRY_INTERVALS"]
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def job_id(voicemail_id: int, kind: str) -> str:
+    """Fixed ids make duplicate callbacks collapse into one queued job per kind.
+
+    RQ job ids are global to a Redis server, so the queue name keeps two deployments (or test
+    runs) sharing one Redis from mistaking each other's jobs for their own.
+    """
+    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])  # RQ's job id alphabet
+    return f"{queue}_voicemail-{voicemail_id}-{kind}"
+
+
+def queue_notification(recording_sid: str, trigger: str) -> bool:
+    """After a callback: queue the notification job if this voicemail's email is pending.
+
+    `trigger` ("recording" or "transcript") keeps the two callbacks' jobs apart, so a transcript
+    that lands while the recording's job runs still gets its own prompt look. Returns False when
+    nothing was queued (not pending, or Redis down: the row stays pending for the sweep).
+    """
+    voicemail_id = notifications.pending_voicemail_id(recording_sid)
+    if voicemail_id is None:
+        return False
+    if trigger == "transcript" and _waiting_in_queue(job_id(voicemail_id, "recording")):
+        return True  # that job has not started, so it will read the transcript just committed
+    return enqueue(notify_voicemail, voicemail_id, job_id=job_id(voicemail_id, trigger), retry=_retry()) is not None
+
+
+def _waiting_in_queue(rq_job_id: str) -> bool:
+    """True while the job is queued and no worker has started it (False if unknown or Redis is down)."""
+    try:
+        return Job.fetch(rq_job_id, connection=get_redis()).get_status() == JobStatus.QUEUED
+    except (NoSuchJobError, RedisError, OSError):
+        return False
+
+
+def notify_voicemail(voicemail_id: int) -> str:
+    """Send the email if the transcript is settled or the wait is over; else schedule the fallback."""
+    vm = notifications.load(voicemail_id)
+    if vm is None or vm.notify_state != NotifyState.PENDING:
+        return "nothing to do"
+    if not notifications.ready_to_send(vm):
+        at = notifications.transcript_deadline(vm)
+        enqueue(notify_voicemail_fallback, voicemail_id, job_id=job_id(voicemail_id, "fallback"), at=at, retry=_retry())
+        return f"waiting for the transcript until {at.isoformat()}"
+    return send_email(voicemail_id)
+
+
+def notify_voicemail_fallback(voicemail_id: int) -> str:
+    """The transcript wait is over: send with whatever we have ("transcript unavailable")."""
+    return send_email(voicemail_id)
+
+
+def send_email(voicemail_id: int) -> str:
+    """Claim the voicemail's email and send it; safe to run any number of times."""
+    held = notifications.claim(EMAIL, voicemail_id)
+    if held is None:
+        return "claimed elsewhere or already settled"
+    vm = notifications.load(voicemail_id)
+    if vm is None:
+        return "voicemail deleted"
+    wants_sms = bool(vm.mailbox and vm.mailbox.sms_notify)
+    if not mailer.recipients(vm):
+        notifications.finish(held, error="the voicemail's mailbox is gone or has no email address", failed=True)
+        return "failed: no recipients"
+    try:
+        refused = mailer.deliver(mailer.voicemail_message(vm))
+    except mailer.SendError as exc:
+        return _settle_failure(held, exc, wants_sms)
+    except Exception as exc:
+        # A bug or a surprise (e.g. a template error): hand the claim back so the retry or the
+        # sweep can try again, instead of leaving the row `sending`.
+        notifications.release(held, f"unexpected error: {type(exc).__name__}: {exc}")
+        raise
+    note = "; ".join(f"refused {addr}: {why}" for addr, why in refused.items()) or None
+    notifications.finish(held, error=note, sms_copy=wants_sms)
+    _queue_sms(voicemail_id, wants_sms)
+    return "sent"
+
+
+def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms: bool) -> str:
+    if exc.permanent:
+        notifications.finish(held, error=exc.reason, failed=True, sms_copy=wants_sms)
+        _queue_sms(held.voicemail_id, wants_sms)
+        return f"failed: {exc.reason}"
+    if notifications.release(held, exc.reason):
+        log.warning("voicemail %s: email not sent yet (%s); retrying", held.voicemail_id, exc.reason)
+        raise exc  # RQ retries with backoff; the row is pending again
+    _queue_sms(held.voicemail_id, wants_sms)
+    return f"failed: {exc.reason}"
+
+
+def _queue_sms(voicemail_id: int, wanted: bool) -> None:
+    if wanted:
+        enqueue(send_sms_copy, voicemail_id, job_id=job_id(voicemail_id, "sms"), retry=_retry())
+
+
+def send_sms_copy(voicemail_id: int) -> str:
+    """Text the mailbox's forward numbers a short note of the voicemail; safe to run twice.
+
+    A temporary Twilio failure before any text went out retries the job; once one text is out,
+    the others' failures are recorded instead, so nobody is texted twice.
+    """
+    held = notifications.claim(SMS, voicemail_id)
+    if held is None:
+        return "claimed elsewhere or already settled"
+    vm = notifications.load(voicemail_id)
+    numbers = list(dict.fromkeys(t.number for t in vm.mailbox.targets)) if vm and vm.mailbox else []
+    if not numbers:
+        notifications.finish(held, error="the mailbox has no forward numbers", failed=True)
+        return "failed: no numbers"
+    body, errors = sms_text(summarize(vm)), []
+    for number in numbers:
+        try:
+            get_client().messages.create(to=number, body=body, **_sms_sender(vm))
+        except TwilioException as exc:
+            nothing_sent = len(errors) == numbers.index(number)
+            if nothing_sent and _temporary(exc) and not _last_try():
+                notifications.release(held, _twilio_reason(exc))
+                raise
+            errors.append(f"{number}: {_twilio_reason(exc)}")
+    notifications.finish(held, error="; ".join(errors) or None, failed=len(errors) == len(numbers))
+    return f"texted {len(numbers) - len(errors)} of {len(numbers)}"
+
+
+def _temporary(exc: TwilioException) -> bool:
+    """Connection trouble, rate limiting and Twilio's 5xx may pass; other 4xx will not."""
+    return not isinstance(exc, TwilioRestException) or exc.status == 429 or exc.status >= 500
+
+
+def _last_try() -> bool:
+    """True when RQ will not retry the current job again (or it runs outside RQ)."""
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+def _sms_sender(vm: Voicemail) -> dict[str, str]:
+    service = current_app.config.get("TWILIO_MESSAGING_SERVICE_SID")
+    return {"messaging_service_sid": service} if service else {"from_": vm.to_number or ""}
+
+
+def _twilio_reason(exc: TwilioException) -> str:
+    if isinstance(exc, TwilioRestException):
+        return f"Twilio {exc.status} (code {exc.code}): {exc.msg}"
+    return f"Twilio unreachable: {exc}"
+
+
+def sweep_voicemail_notifications() -> int:
+    """Re-queue pending notifications no RQ job holds (lost jobs, a flushed Redis, dead workers)."""
+    email_kinds = ("recording", "transcript", "fallback", "sweep")
+    return _sweep(EMAIL, notify_voicemail, email_kinds) + _sweep(SMS, send_sms_copy, ("sms", "sms-sweep"))
+
+
+def _sweep(channel: notifications.Channel, func, kinds: tuple[str, ...]) -> int:
+    rescued = set(notifications.reclaim_stale(channel))
+    count = 0
+    for voicemail_id in notifications.pending_ids(channel):
+        if voicemail_id in rescued:
+            # The dead worker's job may still look "started" in Redis, so use an id of its own.
+            kind = f"rescue-{int(utcnow().timestamp())}"
+        elif any(job_is_live(job_id(voicemail_id, k)) for k in kinds):
+            continue
+        else:
+            kind = kinds[-1]
+        if enqueue(func, voicemail_id, job_id=job_id(voicemail_id, kind), retry=_retry()) is not None:
+            count += 1
+    return count

@@ -1,0 +1,194 @@
+"""The voicemail notification state machine: pending -> sending -> sent | failed.
+
+Every move is one conditional UPDATE (`... WHERE notify_state = 'pending'`), so the database, not
+Redis or a lock, decides which worker sends: two workers, RQ retries and duplicate callbacks can
+all reach the claim, and exactly one of them wins it. The email and the optional SMS copy each
+have their own state columns, so a failure of one never repeats the other.
+
+At-least-once, not exactly-once: a worker killed (or cut off from the database) after the SMTP
+server accepted the message but before `finish` committed leaves the row `sending`. The sweep
+hands such a stale claim back to `pending`, and the voicemail is sent again. No protocol can
+close that gap (SMTP has no idempotency key); the stable Message-ID lets mail clients collapse
+the rare duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
+
+from ..extensions import db
+from ..models import Mailbox, NotifyState, Voicemail, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """The columns one kind of notification (email or SMS) moves through."""
+
+    name: str
+    state: InstrumentedAttribute
+    claimed_at: InstrumentedAttribute
+    error: InstrumentedAttribute
+
+
+EMAIL = Channel("email", Voicemail.notify_state, Voicemail.notify_claimed_at, Voicemail.notify_error)
+SMS = Channel("sms", Voicemail.sms_state, Voicemail.sms_claimed_at, Voicemail.sms_error)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Proof that this worker holds a voicemail's notification.
+
+    `claimed_at` fences the claim: if the sweep judged it stale and another worker claimed it
+    since, this worker's `finish`/`release` match no row and change nothing.
+    """
+
+    channel: Channel
+    voicemail_id: int
+    claimed_at: datetime
+
+
+def load(voicemail_id: int) -> Voicemail | None:
+    """A voicemail read fresh from the database (never a stale copy from the session), or None."""
+    stmt = (
+        select(Voicemail)
+        .where(Voicemail.id == voicemail_id)
+        .options(selectinload(Voicemail.mailbox).selectinload(Mailbox.targets))
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(stmt)
+
+
+def pending_voicemail_id(recording_sid: str) -> int | None:
+    """The id of this recording's voicemail if its email is still to be sent."""
+    return db.session.scalar(
+        select(Voicemail.id).where(
+            Voicemail.recording_sid == recording_sid, Voicemail.notify_state == NotifyState.PENDING
+        )
+    )
+
+
+def transcript_settled(voicemail: Voicemail) -> bool:
+    """True once Twilio reported the transcription, whether it completed or failed."""
+    return voicemail.transcription_status is not None
+
+
+def transcript_deadline(voicemail: Voicemail) -> datetime:
+    """When the email stops waiting for the transcript and goes without it."""
+    return voicemail.created_at + timedelta(seconds=current_app.config["VOICEMAIL_TRANSCRIPT_WAIT"])
+
+
+def ready_to_send(voicemail: Voicemail) -> bool:
+    """Whether the email should go now: the transcript is in (or failed), or the wait is over."""
+    return transcript_settled(voicemail) or utcnow() >= transcript_deadline(voicemail)
+
+
+def claim(channel: Channel, voicemail_id: int) -> Claim | None:
+    """Move pending -> sending for this worker; None when another worker or an earlier run has it."""
+    now = utcnow()
+    values = {channel.state.key: NotifyState.SENDING, channel.claimed_at.key: now}
+    if channel is EMAIL:
+        values["notify_attempts"] = Voicemail.notify_attempts + 1
+    result = db.session.execute(
+        update(Voicemail)
+        .where(Voicemail.id == voicemail_id, channel.state == NotifyState.PENDING)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return Claim(channel, voicemail_id, now) if result.rowcount == 1 else None
+
+
+def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_copy: bool = False) -> bool:
+    """Record the outcome: sent (with `error` noting partial problems) or failed with `error`.
+
+    `sms_copy` makes the SMS copy due in the same UPDATE, so it is queued exactly when the email
+    is settled. Returns False when the claim had gone stale and someone else owns the row now.
+    """
+    channel = held.channel
+    values = {
+        channel.state.key: NotifyState.FAILED if failed else NotifyState.SENT,
+        channel.error.key: error,
+    }
+    if channel is EMAIL and not failed:
+        values["notified_at"] = utcnow()
+    if sms_copy:
+        # Only from `none`: an email re-sent after a stale claim must not text everyone again.
+        values[SMS.state.key] = case((SMS.state == NotifyState.NONE, NotifyState.PENDING), else_=SMS.state)
+    done = _update_claimed(held, values)
+    if failed and done:
+        log.error("voicemail %s: %s notification failed: %s", held.voicemail_id, channel.name, error)
+    return done
+
+
+def release(held: Claim, error: str) -> bool:
+    """Hand a claim back after a temporary failure (pending again, `error` noted) for a retry.
+
+    After NOTIFY_MAX_ATTEMPTS email attempts the notification is marked failed instead, so an SMTP
+    server that never recovers ends in a visible failure rather than retries forever. Returns
+    True when a retry should follow.
+    """
+    vm = load(held.voicemail_id)
+    attempts = vm.notify_attempts if vm is not None else 0
+    if held.channel is EMAIL and attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+        finish(held, error=f"gave up after {attempts} attempts: {error}", failed=True)
+        return False
+    _update_claimed(held, {held.channel.state.key: NotifyState.PENDING, held.channel.error.key: error})
+    return True
+
+
+def _update_claimed(held: Claim, values: dict) -> bool:
+    channel = held.channel
+    result = db.session.execute(
+        update(Voicemail)
+        .where(
+            Voicemail.id == held.voicemail_id,
+            channel.state == NotifyState.SENDING,
+            channel.claimed_at == held.claimed_at,
+        )
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        log.warning("voicemail %s: %s claim went stale before it finished", held.voicemail_id, channel.name)
+    return result.rowcount == 1
+
+
+def reclaim_stale(channel: Channel) -> list[int]:
+    """Hand `sending` rows whose claim is older than NOTIFY_CLAIM_TIMEOUT back to pending.
+
+    Such a worker was killed or lost its database mid-send; see the module note on duplicates.
+    NOTIFY_CLAIM_TIMEOUT must exceed the longest job (RQ's job timeout), or a slow but live
+    worker would be overtaken.
+    """
+    cutoff = utcnow() - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT"])
+    stale = channel.state == NotifyState.SENDING, channel.claimed_at < cutoff
+    ids = list(db.session.scalars(select(Voicemail.id).where(*stale)))
+    reclaimed = []
+    for voicemail_id in ids:
+        result = db.session.execute(
+            update(Voicemail)
+            .where(Voicemail.id == voicemail_id, *stale)
+            .values({channel.state.key: NotifyState.PENDING, channel.error.key: "worker stopped mid-send"})
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            reclaimed.append(voicemail_id)
+    db.session.commit()
+    if reclaimed:
+        log.warning("%s notifications of voicemails %s had stale claims; retrying them", channel.name, reclaimed)
+    return reclaimed
+
+
+def pending_ids(channel: Channel, limit: int = 500) -> list[int]:
+    """Voicemails whose notification on `channel` is pending, oldest first."""
+    stmt = select(Voicemail.id).where(channel.state == NotifyState.PENDING).order_by(Voicemail.id).limit(limit)
+    return list(db.session.scalars(stmt))

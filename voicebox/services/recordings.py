@@ -1,0 +1,127 @@
+"""Voicemail audio: signed listen links, and fetching the recording from Twilio with account auth.
+
+Twilio can require HTTP basic auth on recording media, so people never get Twilio's URL: they get
+a signed, expiring link to voicebox, which fetches the audio with the account's credentials.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Voicemail
+
+LINK_SALT = "voicebox.listen-link"
+LISTEN_PATH = "/listen/"
+CHUNK_BYTES = 64 * 1024
+
+
+class LinkExpired(Exception):
+    """The listen link was genuine but is older than LISTEN_LINK_MAX_AGE_DAYS."""
+
+
+class MediaError(Exception):
+    """The recording could not be fetched; `status` is Twilio's HTTP status when it answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def listen_url(voicemail: Voicemail) -> str | None:
+    """The signed link to a voicemail's audio under PUBLIC_BASE_URL (None when that is unset)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return None
+    return base.rstrip("/") + LISTEN_PATH + _serializer().dumps(voicemail.recording_sid)
+
+
+def voicemail_for_token(token: str) -> Voicemail | None:
+    """The voicemail a listen-link token names; None if forged or gone. Raises LinkExpired."""
+    max_age = current_app.config["LISTEN_LINK_MAX_AGE_DAYS"] * 86400
+    try:
+        recording_sid = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired(str(exc)) from exc
+    except BadSignature:
+        return None
+    vm = db.session.scalar(select(Voicemail).where(Voicemail.recording_sid == recording_sid))
+    return None if vm is None or vm.is_deleted else vm
+
+
+def credentials_allowed(url: str) -> bool:
+    """Whether the account credentials may be sent to `url`.
+
+    Only Twilio's own hosts over HTTPS, or exactly the configured TWILIO_API_BASE_URL host (a
+    Twilio-compatible provider, or a local stand-in in tests): a RecordingUrl pointing anywhere
+    else must never receive the auth token.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com")):
+        return True
+    base = urlsplit(current_app.config["TWILIO_API_BASE_URL"] or "")
+    return bool(base.netloc) and (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower())
+
+
+def mp3_url(recording_url: str) -> str:
+    """Twilio serves a RecordingUrl as WAV; the same URL with `.mp3` is a far smaller MP3."""
+    path = urlsplit(recording_url).path
+    return recording_url if path.endswith((".mp3", ".wav")) else recording_url + ".mp3"
+
+
+def open_recording(recording_url: str, range_header: str | None = None) -> requests.Response:
+    """Start streaming a recording from Twilio with the account's credentials.
+
+    The caller must close the response. Raises MediaError if the host is not trusted with the
+    credentials, Twilio cannot be reached, or it answers with an error.
+    """
+    url = mp3_url(recording_url)
+    if not credentials_allowed(url):
+        raise MediaError(f"refusing to send Twilio credentials to {urlsplit(url).netloc}")
+    cfg = current_app.config
+    # Identity encoding: the bytes (and Content-Length) relayed to the browser are Twilio's own.
+    headers = {"Accept-Encoding": "identity"} | ({"Range": range_header} if range_header else {})
+    try:
+        # requests drops the Authorization header itself if Twilio redirects to another host.
+        response = requests.get(
+            url,
+            auth=(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"]),
+            headers=headers,
+            stream=True,
+            timeout=cfg["TWILIO_MEDIA_TIMEOUT"],
+        )
+    except requests.RequestException as exc:
+        raise MediaError(f"could not reach Twilio for the recording: {type(exc).__name__}") from exc
+    if response.status_code >= 400:
+        response.close()
+        raise MediaError(f"Twilio answered {response.status_code} for the recording", response.status_code)
+    return response
+
+
+def fetch_capped(recording_url: str, max_bytes: int) -> bytes | None:
+    """The whole recording as bytes, or None when it is larger than `max_bytes`. Raises MediaError."""
+    response = open_recording(recording_url)
+    try:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            return None
+        data = bytearray()
+        for chunk in response.iter_content(CHUNK_BYTES):
+            data += chunk
+            if len(data) > max_bytes:
+                return None
+        return bytes(data)
+    except requests.RequestException as exc:
+        raise MediaError(f"the recording download broke off: {type(exc).__name__}") from exc
+    finally:
+        response.close()

@@ -1,0 +1,83 @@
+"""How a voicemail is described to people, in the email and in the SMS copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+
+from ..models import Voicemail
+
+SMS_TRANSCRIPT_CHARS = 100
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A voicemail's facts, formatted for reading."""
+
+    caller: str  # "+1 415-867-5309", or "an unknown caller"
+    called: str
+    mailbox: str
+    received_at: str  # in the mailbox's time zone
+    duration: str  # "0:42"
+    transcript: str | None  # None: the transcript is unavailable
+
+
+def phone_display(raw: str | None) -> str:
+    """A number in international format; Twilio's stand-ins for hidden numbers read as unknown."""
+    try:
+        parsed = phonenumbers.parse(raw or "", None)
+    except phonenumbers.NumberParseException:
+        return "an unknown caller"
+    # Withheld numbers arrive as "+266696687", "+7378742833", "Anonymous", "Restricted"...: none is possible.
+    if not phonenumbers.is_possible_number(parsed):
+        return "an unknown caller"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def duration_display(seconds: int | None) -> str:
+    """m:ss, or h:mm:ss from an hour up."""
+    minutes, secs = divmod(max(seconds or 0, 0), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def local_time(voicemail: Voicemail, timezone: str | None) -> str:
+    """When the voicemail came in, in the mailbox's time zone, e.g. "Tue 3 Mar 2026, 14:05 PST"."""
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    when = voicemail.created_at.astimezone(zone)
+    return f"{when:%a} {when.day} {when:%b %Y, %H:%M %Z}"
+
+
+def summarize(voicemail: Voicemail) -> Summary:
+    """The voicemail's facts for an email or text."""
+    mailbox = voicemail.mailbox
+    transcript = (voicemail.transcript or "").strip()
+    return Summary(
+        caller=phone_display(voicemail.from_number),
+        called=phone_display(voicemail.to_number),
+        mailbox=mailbox.name if mailbox else "",
+        received_at=local_time(voicemail, mailbox.timezone if mailbox else None),
+        duration=duration_display(voicemail.duration),
+        transcript=transcript or None,
+    )
+
+
+def email_subject(summary: Summary) -> str:
+    """E.g. "New voicemail from +1 415-867-5309 for Support (0:42)"."""
+    return f"New voicemail from {summary.caller} for {summary.mailbox} ({summary.duration})"
+
+
+def sms_text(summary: Summary) -> str:
+    """The SMS copy: who, how long, and the start of the transcript."""
+    head = f"New voicemail from {summary.caller} ({summary.duration})"
+    if not summary.transcript:
+        return f"{head}. Transcript unavailable; see your email."
+    text = " ".join(summary.transcript.split())
+    if len(text) > SMS_TRANSCRIPT_CHARS:
+        text = text[: SMS_TRANSCRIPT_CHARS - 1].rstrip() + "…"
+    return f"{head}: {text}"
