@@ -181,7 +181,9 @@ def test_every_kind_of_answer_is_valid_twiml(app, twilio):
         twilio.post("/voice/screen-result", {**leg, "Digits": "1"}),
         twilio.post("/voice/dial-complete?attempt=0", call_params(DialCallStatus="no-answer")),
         twilio.post("/voice/dial-complete?attempt=1", call_params(DialCallStatus="no-answer")),
-        twilio.post("/voice/recording", call_params(RecordingSid="RE1", RecordingUrl="https://x", RecordingDuration="3")),
+        twilio.post(
+            "/voice/recording", call_params(RecordingSid="RE1", RecordingUrl="https://x", RecordingDuration="3")
+        ),
         twilio.post("/voice/incoming", call_params(To="nonsense")),
     ]
     for response in answers:

@@ -67,6 +67,4 @@ def list_optouts(only_current: bool = True) -> list[OptOut]:
 
 def history(number: str) -> list[OptOutEvent]:
     """Every opt-out/opt-in of a number, oldest first."""
-    return list(
-        db.session.scalars(select(OptOutEvent).where(OptOutEvent.number == number).order_by(OptOutEvent.id))
-    )
+    return list(db.session.scalars(select(OptOutEvent).where(OptOutEvent.number == number).order_by(OptOutEvent.id)))
