@@ -68,6 +68,10 @@ def test_transcript_last_waits_for_it_then_fallback_does_nothing(app, mailbox, t
     assert voicemail().notify_state == NotifyState.PENDING
     fallback = job_id(voicemail().id, "fallback")
     assert fallback in get_queue().scheduled_job_registry.get_job_ids()
+    recording_status(twilio, standin)  # Twilio retries the callback; its finished job's id is reused
+    work()
+    assert smtp_server.messages == []
+    assert get_queue().scheduled_job_registry.get_job_ids() == [fallback]
 
     transcription(twilio, "Call me back, please.")
     work()

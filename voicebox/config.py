@@ -77,6 +77,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
         str,
         "voicebox: reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.",
     ),
+    "SMS_STOP_TEXT": (str, "You are unsubscribed and will receive no more texts from us. Reply START to resubscribe."),
+    "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
 }

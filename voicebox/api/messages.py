@@ -7,7 +7,7 @@ from flask import jsonify, request
 from ..jobs import messages as jobs
 from ..models import Message
 from ..schemas.messages import MessageIn, MessageOut
-from ..services import delivery
+from ..services import delivery, statuses
 from ..services import messages as service
 from . import bp, not_found, operation, parse_body
 from .errors import ApiError
@@ -25,7 +25,12 @@ def message_json(message: Message) -> dict:
         status=message.status,
         twilio_sid=message.twilio_sid,
         error=(
-            {"code": message.error_code, "message": message.error_message, "more_info": message.error_more_info}
+            {
+                "code": message.error_code,
+                "message": message.error_message,
+                "more_info": message.error_more_info,
+                "reason": statuses.reason(message.error_code),
+            }
             if has_error
             else None
         ),
@@ -48,6 +53,11 @@ def _invalid(exc: service.InvalidInput):
 @bp.errorhandler(service.NotConfigured)
 def _not_configured(exc: service.NotConfigured):
     return ApiError(503, "not_configured", str(exc)).response()
+
+
+@bp.errorhandler(service.RecipientOptedOut)
+def _opted_out(exc: service.RecipientOptedOut):
+    return ApiError(409, "recipient_opted_out", str(exc), "to").response()
 
 
 @bp.errorhandler(service.NotCancelable)

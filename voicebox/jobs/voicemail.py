@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from flask import current_app
 from redis.exceptions import RedisError
@@ -98,6 +99,8 @@ def send_email(voicemail_id: int) -> str:
         notifications.finish(held, error="the voicemail's mailbox is gone or has no email address", failed=True)
         return "failed: no recipients"
     try:
+        # At-least-once from here: a crash after SMTP accepts but before `finish` commits leaves
+        # the claim to go stale, and the sweep sends again (see services/notifications.py).
         refused = mailer.deliver(mailer.voicemail_message(vm))
     except mailer.SendError as exc:
         return _settle_failure(held, exc, wants_sms)
@@ -117,7 +120,7 @@ def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms:
         notifications.finish(held, error=exc.reason, failed=True, sms_copy=wants_sms)
         _queue_sms(held.voicemail_id, wants_sms)
         return f"failed: {exc.reason}"
-    if notifications.release(held, exc.reason):
+    if notifications.release(held, exc.reason, sms_copy=wants_sms):
         log.warning("voicemail %s: email not sent yet (%s); retrying", held.voicemail_id, exc.reason)
         raise exc  # RQ retries with backoff; the row is pending again
     _queue_sms(held.voicemail_id, wants_sms)
@@ -143,18 +146,18 @@ def send_sms_copy(voicemail_id: int) -> str:
     if not numbers:
         notifications.finish(held, error="the mailbox has no forward numbers", failed=True)
         return "failed: no numbers"
-    body, errors = sms_text(summarize(vm)), []
+    body, texted, errors = sms_text(summarize(vm)), 0, []
     for number in numbers:
         try:
             get_client().messages.create(to=number, body=body, **_sms_sender(vm))
+            texted += 1
         except TwilioException as exc:
-            nothing_sent = len(errors) == numbers.index(number)
-            if nothing_sent and _temporary(exc) and not _last_try():
+            if texted == 0 and _temporary(exc) and not _last_try():
                 notifications.release(held, _twilio_reason(exc))
                 raise
             errors.append(f"{number}: {_twilio_reason(exc)}")
-    notifications.finish(held, error="; ".join(errors) or None, failed=len(errors) == len(numbers))
-    return f"texted {len(numbers) - len(errors)} of {len(numbers)}"
+    notifications.finish(held, error="; ".join(errors) or None, failed=texted == 0)
+    return f"texted {texted} of {len(numbers)}"
 
 
 def _temporary(exc: TwilioException) -> bool:
@@ -185,7 +188,7 @@ def sweep_voicemail_notifications() -> int:
     return _sweep(EMAIL, notify_voicemail, email_kinds) + _sweep(SMS, send_sms_copy, ("sms", "sms-sweep"))
 
 
-def _sweep(channel: notifications.Channel, func, kinds: tuple[str, ...]) -> int:
+def _sweep(channel: notifications.Channel, func: Callable[[int], str], kinds: tuple[str, ...]) -> int:
     rescued = set(notifications.reclaim_stale(channel))
     count = 0
     for voicemail_id in notifications.pending_ids(channel):

@@ -13,12 +13,18 @@ from .messages import (
     Sequence,
     SequenceStep,
 )
+from .optouts import ConversationParticipant, DeliveryReceipt, InboundMessage, OptOut, OptOutEvent
 from .types import UTCDateTime, utcnow
 
 __all__ = [
     "FINAL_STATUSES",
     "OWED_STATUSES",
     "Call",
+    "ConversationParticipant",
+    "DeliveryReceipt",
+    "InboundMessage",
+    "OptOut",
+    "OptOutEvent",
     "Enrollment",
     "EnrollmentStatus",
     "ForwardTarget",

@@ -150,6 +150,7 @@ class MessageError(BaseModel):
     code: str | None
     message: str | None
     more_info: str | None
+    reason: str | None = Field(default=None, description="A readable reason for the error code, e.g. 30007")
 
 
 class MessageEventOut(BaseModel):

@@ -20,8 +20,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from ..extensions import db
 from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageStatus, utcnow
 from ..twilio_client import get_client
-from . import throttle
-from .messages import NotCancelable, Plan, Route, add_event, plan, request_cancel
+from . import optouts, statuses, throttle
+from .messages import NotCancelable, Plan, Route, add_event, cancel_all_to, plan, request_cancel
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,9 @@ def deliver(message_id: int, throttle_wait: float = 30.0) -> datetime | None:
             return cancel_at_twilio(message, now).retry_at
         return _set(message, now, due_at=None)  # nothing else is owed on a row Twilio has
     if message.cancel_requested_at is not None:  # a cancel came while a worker that then died held it
+        return _set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None)
+    if optouts.is_opted_out(message.to_number):  # STOP arrived after this was stored: never send it
+        add_event(message, "canceled", "recipient opted out", status=MessageStatus.CANCELED)
         return _set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None)
     route = plan(message.send_at, now)
     if route.route in (Route.WAIT_SEND, Route.WAIT_HANDOFF):
@@ -223,6 +226,10 @@ def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: d
         retry_at = None
     db.session.execute(update(Message).where(Message.id == message.id, Message.claim_token == token).values(**values))
     db.session.commit()
+    if failure.code == statuses.UNSUBSCRIBED and optouts.set_opted_out(
+        message.to_number, True, "21610", f"Twilio refused message {message.id}"
+    ):
+        cancel_all_to(message.to_number)  # owed cancels at Twilio are due now; the sweep runs them
     return retry_at
 
 

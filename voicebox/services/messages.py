@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageEvent, MessageStatus, utcnow
 from ..schemas.common import normalise_e164
 from ..schemas.messages import MessageIn
+from . import optouts
 
 # A send_at this little in the past is "now" (clock skew, a slow client), not an error.
 SEND_AT_GRACE = timedelta(seconds=60)
@@ -38,6 +39,14 @@ class InvalidInput(ValueError):
 
 class NotConfigured(RuntimeError):
     """Texts need settings this deployment lacks."""
+
+
+class RecipientOptedOut(Exception):
+    """The recipient texted STOP (or Twilio said 21610): nothing more may be sent to them."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(f"{number} has opted out of texts (replied STOP); they must text START to opt back in")
+        self.number = number
 
 
 class NotCancelable(Exception):
@@ -111,6 +120,8 @@ def new_message(
 ) -> Message:
     """Add a routed message to the session (the caller commits). `links` ties it to a sequence step."""
     service_sid = require_sms_settings()
+    if optouts.is_opted_out(to):
+        raise RecipientOptedOut(to)
     route = plan(send_at, now)
     message = Message(
         to_number=to,
@@ -241,3 +252,11 @@ def cancel_many(messages: list[Message]) -> list[int]:
         except NotCancelable:
             continue  # already final or sent on its way: nothing left to stop
     return owed
+
+
+def cancel_all_to(number: str) -> list[Message]:
+    """Cancel every text still owed to `number` (it opted out); returns those whose cancel at Twilio
+    is now owed, for the caller to schedule. Twilio itself does not cancel scheduled texts on STOP."""
+    owed = list(db.session.scalars(select(Message).where(Message.to_number == number, Message.status.in_(OWED_STATUSES))))
+    at_twilio = set(cancel_many(owed))
+    return [message for message in owed if message.id in at_twilio]

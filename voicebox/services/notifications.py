@@ -86,7 +86,12 @@ def transcript_deadline(voicemail: Voicemail) -> datetime:
 
 
 def ready_to_send(voicemail: Voicemail) -> bool:
-    """Whether the email should go now: the transcript is in (or failed), or the wait is over."""
+    """Whether the email should go now: the transcript is in (or failed), or the wait is over.
+
+    The wait is needed because Twilio sends no transcription callback at all for some recordings
+    (it transcribes only 2 s to 2 min, English, and only when the service works), so it is never
+    safe to wait for one without a limit.
+    """
     return transcript_settled(voicemail) or utcnow() >= transcript_deadline(voicemail)
 
 
@@ -128,7 +133,7 @@ def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_c
     return done
 
 
-def release(held: Claim, error: str) -> bool:
+def release(held: Claim, error: str, *, sms_copy: bool = False) -> bool:
     """Hand a claim back after a temporary failure (pending again, `error` noted) for a retry.
 
     After NOTIFY_MAX_ATTEMPTS email attempts the notification is marked failed instead, so an SMTP
@@ -138,7 +143,7 @@ def release(held: Claim, error: str) -> bool:
     vm = load(held.voicemail_id)
     attempts = vm.notify_attempts if vm is not None else 0
     if held.channel is EMAIL and attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
-        finish(held, error=f"gave up after {attempts} attempts: {error}", failed=True)
+        finish(held, error=f"gave up after {attempts} attempts: {error}", failed=True, sms_copy=sms_copy)
         return False
     _update_claimed(held, {held.channel.state.key: NotifyState.PENDING, held.channel.error.key: error})
     return True
