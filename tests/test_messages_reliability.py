@@ -158,6 +158,7 @@ def test_twilio_4xx_fails_the_message_with_code_message_and_more_info(client, pr
         "code": "21610",
         "message": "Attempt to send to unsubscribed recipient",
         "more_info": "https://www.twilio.com/docs/errors/21610",
+        "reason": "recipient unsubscribed (replied STOP)",
     }
     [create] = prism.creates()
     assert create.accepted_by_prism and create.status == 400  # the request itself was valid

@@ -1,4 +1,4 @@
-"""Voicemail emails: built with Flask-Mail from templates/email/voicemail.{txt,html}, sent over SMTP.
+"""Emails (voicemails, forwarded texts): built with Flask-Mail from templates/email/, sent over SMTP.
 
 Delivery errors are sorted into temporary (retry later) and permanent (give up and say why),
 following SMTP's own codes: 4xx and connection trouble are temporary, 5xx is permanent.
@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from flask import current_app, render_template
 from flask_mail import Message, email_dispatched, sanitize_address, sanitize_addresses
 
-from .models import Voicemail
+from .models import InboundMessage, Voicemail
 from .services import recordings
-from .services.voicemail_summary import email_subject, summarize
+from .services.voicemail_summary import email_subject, local_time, phone_display, summarize
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +138,25 @@ def _send_error(exc: Exception) -> SendError:
 
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def inbound_message(text: InboundMessage) -> Message:
+    """A text someone sent to a mailbox's number, forwarded by email (both parts)."""
+    mailbox = text.mailbox
+    context = {
+        "sender": phone_display(text.from_number),
+        "called": phone_display(text.to_number),
+        "mailbox": mailbox.name if mailbox else "",
+        "received_at": local_time(text, mailbox.timezone if mailbox else None),
+        "body": text.body,
+        "media_urls": text.media_urls or [],
+    }
+    message = Message(
+        subject=f"Text from {context['sender']} for {context['mailbox']}",
+        recipients=list(dict.fromkeys(e.strip() for e in (mailbox.emails if mailbox else []) if e.strip())),
+        body=render_template("email/inbound.txt", **context),
+        html=render_template("email/inbound.html", **context),
+        extra_headers={"Auto-Submitted": "auto-generated", "X-Voicebox-Text": text.message_sid},
+    )
+    message.msgId = f"<text.{text.message_sid}@{_sender_domain(message.sender)}>"
+    return message

@@ -75,4 +75,4 @@ def openapi():
     return jsonify(document())
 
 
-from . import mailboxes, messages, sequences, voicemails  # noqa: E402,F401  (register their routes)
+from . import mailboxes, messages, optouts, sequences, voicemails  # noqa: E402,F401  (register their routes)

@@ -17,10 +17,17 @@ SWEEP_LOCK = "voicebox:sweep-lock"
 
 def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     """Each feature's sweeper; it returns how many rows it re-enqueued or handed on."""
+    from .inbound import sweep_inbound
     from .messages import sweep_messages
+    from .optouts import sweep_opted_out
     from .voicemail import sweep_voicemail_notifications
 
-    return [("voicemail_notifications", sweep_voicemail_notifications), ("messages", sweep_messages)]
+    return [
+        ("voicemail_notifications", sweep_voicemail_notifications),
+        ("messages", sweep_messages),
+        ("opted_out", sweep_opted_out),
+        ("inbound_texts", sweep_inbound),
+    ]
 
 
 def sweep() -> dict[str, int]:

@@ -16,9 +16,9 @@ from flask import current_app
 from rq.job import Job
 
 from ..extensions import db
-from ..models import utcnow
+from ..models import Message, utcnow
 from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
-from ..services import delivery, messages
+from ..services import delivery, messages, optouts, statuses
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,37 @@ def deliver_message(message_id: int) -> None:
     run_again = delivery.deliver(message_id, throttle_wait=30.0)
     if run_again is not None:
         schedule(message_id, run_again)
+    _after_refusal(message_id)
+
+
+def _after_refusal(message_id: int) -> None:
+    """Twilio refused with 21610 (the recipient had texted STOP): cancel the rest for them too."""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.error_code == statuses.UNSUBSCRIBED:
+        queue_cancel(message.to_number)
+
+
+def queue_cancel(number: str) -> bool:
+    """Queue the cancel job for a number that just opted out; False if Redis is down (the opt-out
+    sweep then finds the number's owed messages). One job per number while it waits."""
+    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
+    return enqueue(cancel_messages_to, number, job_id=f"{queue}-optout-cancel-{number.lstrip('+')}") is not None
+
+
+def cancel_messages_to(number: str) -> int:
+    """RQ job: cancel every pending, queued or scheduled text to an opted-out number.
+
+    Twilio does not cancel scheduled messages on STOP. Local rows are canceled here; for messages
+    scheduled at Twilio the cancel is marked owed and their delivery job performs it, with its own
+    retries and backoff. Safe to run twice. Returns how many cancels at Twilio it queued.
+    """
+    if not optouts.is_opted_out(number):
+        return 0  # opted back in before we ran
+    at_twilio = messages.cancel_all_to(number)
+    for message in at_twilio:
+        schedule(message.id, message.due_at or utcnow())
+    log.info("opt-out %s: %d scheduled message(s) to cancel at Twilio", number, len(at_twilio))
+    return len(at_twilio)
 
 
 def schedule(message_id: int, at: datetime) -> None:
@@ -55,6 +86,7 @@ def kick(message_id: int) -> None:
         return
     if run_again is not None:
         schedule(message_id, run_again)
+    _after_refusal(message_id)
 
 
 def sweep_messages() -> int:

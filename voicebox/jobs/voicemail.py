@@ -118,12 +118,12 @@ def send_email(voicemail_id: int) -> str:
 def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms: bool) -> str:
     if exc.permanent:
         notifications.finish(held, error=exc.reason, failed=True, sms_copy=wants_sms)
-        _queue_sms(held.voicemail_id, wants_sms)
+        _queue_sms(held.row_id, wants_sms)
         return f"failed: {exc.reason}"
     if notifications.release(held, exc.reason, sms_copy=wants_sms):
-        log.warning("voicemail %s: email not sent yet (%s); retrying", held.voicemail_id, exc.reason)
+        log.warning("voicemail %s: email not sent yet (%s); retrying", held.row_id, exc.reason)
         raise exc  # RQ retries with backoff; the row is pending again
-    _queue_sms(held.voicemail_id, wants_sms)
+    _queue_sms(held.row_id, wants_sms)
     return f"failed: {exc.reason}"
 
 

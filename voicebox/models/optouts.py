@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .calls import NotifyState
+from .mailboxes import Mailbox
 from .types import UTCDateTime, utcnow
 
 
@@ -55,6 +56,8 @@ class InboundMessage(db.Model):
     notify_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    mailbox: Mapped[Mailbox | None] = relationship()
 
 
 class ConversationParticipant(db.Model):

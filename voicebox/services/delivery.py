@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageStatus, utcnow
 from ..twilio_client import get_client
 from . import optouts, statuses, throttle
-from .messages import NotCancelable, Plan, Route, add_event, cancel_all_to, plan, request_cancel
+from .messages import NotCancelable, Plan, Route, add_event, plan, request_cancel
 
 log = logging.getLogger(__name__)
 
@@ -226,10 +226,10 @@ def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: d
         retry_at = None
     db.session.execute(update(Message).where(Message.id == message.id, Message.claim_token == token).values(**values))
     db.session.commit()
-    if failure.code == statuses.UNSUBSCRIBED and optouts.set_opted_out(
-        message.to_number, True, "21610", f"Twilio refused message {message.id}"
-    ):
-        cancel_all_to(message.to_number)  # owed cancels at Twilio are due now; the sweep runs them
+    if failure.code == statuses.UNSUBSCRIBED:
+        # The recipient texted STOP (perhaps to another of our numbers): honour it everywhere.
+        # The job that called us then cancels what is still scheduled for them.
+        optouts.set_opted_out(message.to_number, True, "21610", f"Twilio refused message {message.id}")
     return retry_at
 
 

@@ -257,6 +257,8 @@ def cancel_many(messages: list[Message]) -> list[int]:
 def cancel_all_to(number: str) -> list[Message]:
     """Cancel every text still owed to `number` (it opted out); returns those whose cancel at Twilio
     is now owed, for the caller to schedule. Twilio itself does not cancel scheduled texts on STOP."""
-    owed = list(db.session.scalars(select(Message).where(Message.to_number == number, Message.status.in_(OWED_STATUSES))))
+    owed = list(
+        db.session.scalars(select(Message).where(Message.to_number == number, Message.status.in_(OWED_STATUSES)))
+    )
     at_twilio = set(cancel_many(owed))
     return [message for message in owed if message.id in at_twilio]

@@ -1,4 +1,5 @@
-"""The voicemail notification state machine: pending -> sending -> sent | failed.
+"""The notification state machine (voicemail emails, their SMS copies, forwarded texts):
+pending -> sending -> sent | failed.
 
 Every move is one conditional UPDATE (`... WHERE notify_state = 'pending'`), so the database, not
 Redis or a lock, decides which worker sends: two workers, RQ retries and duplicate callbacks can
@@ -23,23 +24,44 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from ..extensions import db
-from ..models import Mailbox, NotifyState, Voicemail, utcnow
+from ..models import InboundMessage, Mailbox, NotifyState, Voicemail, utcnow
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Channel:
-    """The columns one kind of notification (email or SMS) moves through."""
+    """The table and columns one kind of notification moves through (a voicemail's email or SMS copy,
+    an inbound text's email). `attempts`, when set, counts tries and caps them at NOTIFY_MAX_ATTEMPTS."""
 
     name: str
+    model: type
     state: InstrumentedAttribute
     claimed_at: InstrumentedAttribute
     error: InstrumentedAttribute
+    attempts: InstrumentedAttribute | None = None
+    sent_at: InstrumentedAttribute | None = None
 
 
-EMAIL = Channel("email", Voicemail.notify_state, Voicemail.notify_claimed_at, Voicemail.notify_error)
-SMS = Channel("sms", Voicemail.sms_state, Voicemail.sms_claimed_at, Voicemail.sms_error)
+EMAIL = Channel(
+    "email",
+    Voicemail,
+    Voicemail.notify_state,
+    Voicemail.notify_claimed_at,
+    Voicemail.notify_error,
+    Voicemail.notify_attempts,
+    Voicemail.notified_at,
+)
+SMS = Channel("sms", Voicemail, Voicemail.sms_state, Voicemail.sms_claimed_at, Voicemail.sms_error)
+INBOUND_EMAIL = Channel(
+    "inbound email",
+    InboundMessage,
+    InboundMessage.notify_state,
+    InboundMessage.notify_claimed_at,
+    InboundMessage.notify_error,
+    InboundMessage.notify_attempts,
+    InboundMessage.notified_at,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +73,7 @@ class Claim:
     """
 
     channel: Channel
-    voicemail_id: int
+    row_id: int
     claimed_at: datetime
 
 
@@ -95,20 +117,20 @@ def ready_to_send(voicemail: Voicemail) -> bool:
     return transcript_settled(voicemail) or utcnow() >= transcript_deadline(voicemail)
 
 
-def claim(channel: Channel, voicemail_id: int) -> Claim | None:
+def claim(channel: Channel, row_id: int) -> Claim | None:
     """Move pending -> sending for this worker; None when another worker or an earlier run has it."""
     now = utcnow()
     values = {channel.state.key: NotifyState.SENDING, channel.claimed_at.key: now}
-    if channel is EMAIL:
-        values["notify_attempts"] = Voicemail.notify_attempts + 1
+    if channel.attempts is not None:
+        values[channel.attempts.key] = channel.attempts + 1
     result = db.session.execute(
-        update(Voicemail)
-        .where(Voicemail.id == voicemail_id, channel.state == NotifyState.PENDING)
+        update(channel.model)
+        .where(channel.model.id == row_id, channel.state == NotifyState.PENDING)
         .values(values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return Claim(channel, voicemail_id, now) if result.rowcount == 1 else None
+    return Claim(channel, row_id, now) if result.rowcount == 1 else None
 
 
 def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_copy: bool = False) -> bool:
@@ -122,14 +144,14 @@ def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_c
         channel.state.key: NotifyState.FAILED if failed else NotifyState.SENT,
         channel.error.key: error,
     }
-    if channel is EMAIL and not failed:
-        values["notified_at"] = utcnow()
+    if channel.sent_at is not None and not failed:
+        values[channel.sent_at.key] = utcnow()
     if sms_copy:
         # Only from `none`: an email re-sent after a stale claim must not text everyone again.
         values[SMS.state.key] = case((SMS.state == NotifyState.NONE, NotifyState.PENDING), else_=SMS.state)
     done = _update_claimed(held, values)
     if failed and done:
-        log.error("voicemail %s: %s notification failed: %s", held.voicemail_id, channel.name, error)
+        log.error("%s %s: %s notification failed: %s", channel.model.__tablename__, held.row_id, channel.name, error)
     return done
 
 
@@ -140,9 +162,11 @@ def release(held: Claim, error: str, *, sms_copy: bool = False) -> bool:
     server that never recovers ends in a visible failure rather than retries forever. Returns
     True when a retry should follow.
     """
-    vm = load(held.voicemail_id)
-    attempts = vm.notify_attempts if vm is not None else 0
-    if held.channel is EMAIL and attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
+    channel = held.channel
+    attempts = 0
+    if channel.attempts is not None:
+        attempts = db.session.scalar(select(channel.attempts).where(channel.model.id == held.row_id)) or 0
+    if channel.attempts is not None and attempts >= current_app.config["NOTIFY_MAX_ATTEMPTS"]:
         finish(held, error=f"gave up after {attempts} attempts: {error}", failed=True, sms_copy=sms_copy)
         return False
     _update_claimed(held, {held.channel.state.key: NotifyState.PENDING, held.channel.error.key: error})
@@ -152,9 +176,9 @@ def release(held: Claim, error: str, *, sms_copy: bool = False) -> bool:
 def _update_claimed(held: Claim, values: dict) -> bool:
     channel = held.channel
     result = db.session.execute(
-        update(Voicemail)
+        update(channel.model)
         .where(
-            Voicemail.id == held.voicemail_id,
+            channel.model.id == held.row_id,
             channel.state == NotifyState.SENDING,
             channel.claimed_at == held.claimed_at,
         )
@@ -163,7 +187,9 @@ def _update_claimed(held: Claim, values: dict) -> bool:
     )
     db.session.commit()
     if result.rowcount != 1:
-        log.warning("voicemail %s: %s claim went stale before it finished", held.voicemail_id, channel.name)
+        log.warning(
+            "%s %s: %s claim went stale before it finished", channel.model.__tablename__, held.row_id, channel.name
+        )
     return result.rowcount == 1
 
 
@@ -176,24 +202,28 @@ def reclaim_stale(channel: Channel) -> list[int]:
     """
     cutoff = utcnow() - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT"])
     stale = channel.state == NotifyState.SENDING, channel.claimed_at < cutoff
-    ids = list(db.session.scalars(select(Voicemail.id).where(*stale)))
+    model = channel.model
+    ids = list(db.session.scalars(select(model.id).where(*stale)))
     reclaimed = []
-    for voicemail_id in ids:
+    for row_id in ids:
         result = db.session.execute(
-            update(Voicemail)
-            .where(Voicemail.id == voicemail_id, *stale)
+            update(model)
+            .where(model.id == row_id, *stale)
             .values({channel.state.key: NotifyState.PENDING, channel.error.key: "worker stopped mid-send"})
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:
-            reclaimed.append(voicemail_id)
+            reclaimed.append(row_id)
     db.session.commit()
     if reclaimed:
-        log.warning("%s notifications of voicemails %s had stale claims; retrying them", channel.name, reclaimed)
+        log.warning(
+            "%s notifications of %s %s had stale claims; retrying them", channel.name, model.__tablename__, reclaimed
+        )
     return reclaimed
 
 
 def pending_ids(channel: Channel, limit: int = 500) -> list[int]:
-    """Voicemails whose notification on `channel` is pending, oldest first."""
-    stmt = select(Voicemail.id).where(channel.state == NotifyState.PENDING).order_by(Voicemail.id).limit(limit)
+    """Rows whose notification on `channel` is pending, oldest first."""
+    model = channel.model
+    stmt = select(model.id).where(channel.state == NotifyState.PENDING).order_by(model.id).limit(limit)
     return list(db.session.scalars(stmt))

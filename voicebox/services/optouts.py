@@ -57,6 +57,11 @@ def set_opted_out(number: str, opted_out: bool, source: str, detail: str | None 
     return bool(changed)
 
 
+def get(number: str) -> OptOut | None:
+    """A number's opt-out row (present once it ever opted out or in), or None."""
+    return db.session.get(OptOut, number, populate_existing=True)
+
+
 def list_optouts(only_current: bool = True) -> list[OptOut]:
     """Numbers currently opted out (or every number ever seen, with `only_current=False`)."""
     query = select(OptOut).order_by(OptOut.changed_at.desc())

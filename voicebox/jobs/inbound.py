@@ -1,0 +1,75 @@
+"""Forward inbound texts by email, with the same claim, retry and sweep as voicemail emails."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import current_app
+from rq import Retry
+
+from .. import mailer
+from ..extensions import db
+from ..models import InboundMessage
+from ..queueing import enqueue, job_is_live
+from ..services import notifications
+from ..services.notifications import INBOUND_EMAIL
+
+log = logging.getLogger(__name__)
+
+
+def job_id(message_id: int, kind: str = "forward") -> str:
+    """One job id per text and kind; the queue name keeps deployments sharing a Redis apart."""
+    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
+    return f"{queue}_inbound-{message_id}-{kind}"
+
+
+def retry() -> Retry:
+    intervals = current_app.config["NOTIFY_RETRY_INTERVALS"]
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def queue_forward(message_id: int) -> bool:
+    """Queue the email for a text; False when Redis is down (the sweep sends it later)."""
+    return enqueue(forward_inbound, message_id, job_id=job_id(message_id), retry=retry()) is not None
+
+
+def forward_inbound(message_id: int) -> str:
+    """RQ job: email an inbound text to its mailbox; safe to run any number of times."""
+    held = notifications.claim(INBOUND_EMAIL, message_id)
+    if held is None:
+        return "claimed elsewhere or already settled"
+    text = db.session.get(InboundMessage, message_id, populate_existing=True)
+    email = mailer.inbound_message(text)
+    if not email.recipients:
+        notifications.finish(held, error="the mailbox is gone or has no email address", failed=True)
+        return "failed: no recipients"
+    try:
+        # At-least-once, as for voicemails: a crash between SMTP's acceptance and `finish` re-sends.
+        refused = mailer.deliver(email)
+    except mailer.SendError as exc:
+        if exc.permanent:
+            notifications.finish(held, error=exc.reason, failed=True)
+            return f"failed: {exc.reason}"
+        if notifications.release(held, exc.reason):
+            raise  # RQ retries with backoff; the row is pending again
+        return f"failed: {exc.reason}"
+    except Exception as exc:
+        notifications.release(held, f"unexpected error: {type(exc).__name__}: {exc}")
+        raise
+    notifications.finish(held, error="; ".join(f"refused {a}: {why}" for a, why in refused.items()) or None)
+    return "sent"
+
+
+def sweep_inbound() -> int:
+    """Sweeper: re-queue forwarded texts whose job was lost, and stale claims of dead workers."""
+    rescued = set(notifications.reclaim_stale(INBOUND_EMAIL))
+    count = 0
+    for message_id in notifications.pending_ids(INBOUND_EMAIL):
+        # A dead worker's job may still look "started" in Redis, so a rescue gets an id of its own.
+        kinds = ("rescue",) if message_id in rescued else ("forward", "sweep")
+        if message_id not in rescued and any(job_is_live(job_id(message_id, k)) for k in kinds):
+            continue
+        if enqueue(forward_inbound, message_id, job_id=job_id(message_id, kinds[-1]), retry=retry()) is not None:
+            count += 1
+    return count

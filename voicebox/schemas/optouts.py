@@ -1,0 +1,33 @@
+"""Opt-out schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import E164
+
+
+class OptOutIn(BaseModel):
+    """A manual opt-out (e.g. someone asked by phone); logged with its note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    number: E164
+    note: str | None = Field(default=None, max_length=200)
+
+
+class OptOutEventOut(BaseModel):
+    action: str
+    source: str
+    detail: str | None
+    at: datetime
+
+
+class OptOutOut(BaseModel):
+    number: str
+    opted_out: bool
+    source: str
+    changed_at: datetime
+    history: list[OptOutEventOut]
