@@ -23,7 +23,7 @@ from tests.sms_support import (
     work,
 )
 from voicebox.extensions import db
-from voicebox.jobs import SWEEP_LOCK, sweep
+from voicebox.jobs import sweep, sweep_lock
 from voicebox.jobs.messages import sweep_messages
 from voicebox.models import Message
 from voicebox.queueing import get_queue, get_redis
@@ -51,7 +51,7 @@ def test_the_sweep_hands_off_a_message_whose_job_was_lost(client, prism):
     with time_machine.travel(handoff + timedelta(seconds=30), tick=False):
         work()
         assert prism.creates() == []  # nothing in Redis: without the sweep it would wait forever
-        get_redis().delete(SWEEP_LOCK)
+        get_redis().delete(sweep_lock())
         assert sweep()["messages"] == 1
         assert sweep_messages() == 0  # its job is queued now: a second sweep adds nothing
         work()

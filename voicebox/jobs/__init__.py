@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from flask import current_app
+
 from ..queueing import get_redis
 
 log = logging.getLogger(__name__)
 
-SWEEP_LOCK = "voicebox:sweep-lock"
 
 
 def _sweepers() -> list[tuple[str, Callable[[], int]]]:
@@ -30,12 +31,18 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     ]
 
 
+def sweep_lock() -> str:
+    """The Redis key that lets one sweep run per minute; keyed by queue name, so deployments (and
+    test runs) sharing one Redis each sweep their own rows."""
+    return f"voicebox:{current_app.config['RQ_QUEUE']}:sweep-lock"
+
+
 def sweep() -> dict[str, int]:
     """Periodic safety net (every minute): re-enqueue work whose job Redis lost.
 
     Every worker's cron scheduler enqueues this; a short Redis lock lets only one run per minute.
     """
-    if not get_redis().set(SWEEP_LOCK, "1", nx=True, ex=50):
+    if not get_redis().set(sweep_lock(), "1", nx=True, ex=50):
         return {}
     counts: dict[str, int] = {}
     for name, sweeper in _sweepers():
