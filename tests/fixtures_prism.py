@@ -36,7 +36,9 @@ from voicebox.twilio_client import BaseUrlHttpClient
 
 TESTS = Path(__file__).resolve().parent
 PRISM = TESTS / "node_modules" / ".bin" / "prism"
-SPEC = TESTS / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai" / "spec" / "json" / "twilio_api_v2010.json"
+SPECS = TESTS / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai" / "spec" / "json"
+SPEC = SPECS / "twilio_api_v2010.json"
+CONVERSATIONS_SPEC = SPECS / "twilio_conversations_v1.json"
 ACCOUNT = "AC" + "0" * 32
 CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 ONE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/((?:SM|MM)\w+)\.json$")
@@ -48,10 +50,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _answers(url: str) -> bool:
+MESSAGES_PROBE = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"
+CONVERSATIONS_PROBE = f"/v1/Conversations/CH{'0' * 32}/Participants/MB{'0' * 32}"
+
+
+def _answers(url: str, probe: str = MESSAGES_PROBE) -> bool:
     try:
-        probe = f"{url}/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"
-        return requests.get(probe, auth=(ACCOUNT, "x"), timeout=1).status_code == 200
+        return requests.get(url + probe, auth=(ACCOUNT, "x"), timeout=1).status_code == 200
     except requests.RequestException:
         return False
 
@@ -65,20 +70,20 @@ def missing_prerequisite() -> str | None:
     return None
 
 
-def start_prism(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Start `prism mock` on a free port of 127.0.0.1 and wait until it answers."""
+def start_prism(log_path: Path, spec: Path = SPEC, probe: str = MESSAGES_PROBE) -> tuple[subprocess.Popen, str]:
+    """Start `prism mock` for `spec` on a free port of 127.0.0.1 and wait until it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC)],
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(spec)],
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=TESTS,
             env={**os.environ, "NO_COLOR": "1"},
         )
     try:
-        _wait_for(proc, url, log_path)
+        _wait_for(proc, url, log_path, probe)
     except BaseException:
         stop_prism(proc)
         raise
@@ -106,12 +111,26 @@ def prism_url(tmp_path_factory) -> Iterator[str]:
         stop_prism(proc)
 
 
-def _wait_for(proc: subprocess.Popen, url: str, log_path: Path, timeout: float = 90) -> None:
+@pytest.fixture(scope="session")
+def conversations_prism_url(tmp_path_factory) -> Iterator[str]:
+    """A running Prism mock of Twilio's Conversations v1 API (for participant lookups)."""
+    reason = missing_prerequisite()
+    if reason:
+        pytest.skip(reason)
+    log = tmp_path_factory.mktemp("prism-conversations") / "prism.log"
+    proc, url = start_prism(log, CONVERSATIONS_SPEC, CONVERSATIONS_PROBE)
+    try:
+        yield url
+    finally:
+        stop_prism(proc)
+
+
+def _wait_for(proc: subprocess.Popen, url: str, log_path: Path, probe: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"Prism exited with {proc.returncode}:\n{log_path.read_text()[-2000:]}")
-        if _answers(url):
+        if _answers(url, probe):
             return
         time.sleep(0.2)
     raise RuntimeError(f"Prism did not answer within {timeout}s:\n{log_path.read_text()[-2000:]}")
