@@ -198,3 +198,12 @@ def test_mailbox_cli_add_list_remove(app, runner):
     assert runner.invoke(args=["mailbox", "remove", "Support"]).exit_code == 0
     assert json.loads(runner.invoke(args=["mailbox", "list", "--json"]).output) == []
     assert runner.invoke(args=["mailbox", "remove", "Support"]).exit_code == 2
+
+
+def test_env_example_documents_every_setting():
+    import re
+
+    from voicebox.config import SETTINGS
+
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert documented == set(SETTINGS)

@@ -57,7 +57,6 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "VOICEBOX_API_TOKEN": (str, REQUIRED),
     "DEFAULT_LANGUAGE": (str, "en-US"),
     "DEFAULT_VOICE": (str, "alice"),
-    "DEFAULT_TIMEZONE": (str, "UTC"),
     "VOICEMAIL_MAX_SECONDS": (int, 120),
     "SCREEN_TIMEOUT_SECONDS": (int, 8),
     "VOICEMAIL_TRANSCRIPT_WAIT": (int, 90),

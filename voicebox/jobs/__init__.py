@@ -15,7 +15,6 @@ from ..queueing import get_redis
 log = logging.getLogger(__name__)
 
 
-
 def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     """Each feature's sweeper; it returns how many rows it re-enqueued or handed on."""
     from .inbound import sweep_inbound
