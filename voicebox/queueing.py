@@ -7,6 +7,7 @@ unreachable the row stays pending and the periodic sweep enqueues it later.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -35,6 +36,16 @@ def init_app(app: Flask) -> None:
 def get_redis() -> redis.Redis:
     """The app's Redis connection."""
     return current_app.extensions["voicebox_redis"]
+
+
+def job_id(*parts: object) -> str:
+    """A deterministic RQ job id: the queue name, then `parts`, in RQ's id alphabet.
+
+    RQ job ids are global to a Redis server, so the queue name keeps deployments (and test runs)
+    sharing one Redis from mistaking each other's jobs; fixed ids make duplicate enqueues collapse.
+    """
+    raw = "-".join(str(part) for part in (current_app.config["RQ_QUEUE"], *parts))
+    return re.sub(r"[^A-Za-z0-9_-]", "_", raw)
 
 
 def get_queue() -> Queue:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import current_app
 from rq import Retry
 
-from .. import mailer
+from .. import mailer, queueing
 from ..extensions import db
 from ..models import InboundMessage
 from ..queueing import enqueue, job_is_live
@@ -20,8 +19,7 @@ log = logging.getLogger(__name__)
 
 def job_id(message_id: int, kind: str = "forward") -> str:
     """One job id per text and kind; the queue name keeps deployments sharing a Redis apart."""
-    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
-    return f"{queue}_inbound-{message_id}-{kind}"
+    return queueing.job_id("inbound", message_id, kind)
 
 
 def retry() -> Retry:

@@ -8,13 +8,12 @@ and returns quietly.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 
 import redis
-from flask import current_app
 from rq.job import Job
 
+from .. import queueing
 from ..extensions import db
 from ..models import Message, utcnow
 from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
@@ -28,8 +27,7 @@ LIVE = {"queued", "scheduled", "deferred", "started"}
 
 def job_id(message_id: int, due_at: datetime) -> str:
     """RQ job ids are global in Redis: the queue name keeps deployments sharing a server apart."""
-    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
-    return f"{queue}-message-{message_id}-{due_at.strftime('%Y%m%dT%H%M%S%f')}"
+    return queueing.job_id("message", message_id, due_at.strftime("%Y%m%dT%H%M%S%f"))
 
 
 def deliver_message(message_id: int) -> None:
@@ -50,8 +48,7 @@ def _after_refusal(message_id: int) -> None:
 def queue_cancel(number: str) -> bool:
     """Queue the cancel job for a number that just opted out; False if Redis is down (the opt-out
     sweep then finds the number's owed messages). One job per number while it waits."""
-    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])
-    return enqueue(cancel_messages_to, number, job_id=f"{queue}-optout-cancel-{number.lstrip('+')}") is not None
+    return enqueue(cancel_messages_to, number, job_id=queueing.job_id("optout-cancel", number.lstrip("+"))) is not None
 
 
 def cancel_messages_to(number: str) -> int:

@@ -9,7 +9,6 @@ first sends; the others find it claimed or sent and return.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 
 from flask import current_app
@@ -19,7 +18,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from .. import mailer
+from .. import mailer, queueing
 from ..models import NotifyState, Voicemail, utcnow
 from ..queueing import enqueue, get_redis, job_is_live
 from ..services import notifications
@@ -37,13 +36,8 @@ def _retry() -> Retry:
 
 
 def job_id(voicemail_id: int, kind: str) -> str:
-    """Fixed ids make duplicate callbacks collapse into one queued job per kind.
-
-    RQ job ids are global to a Redis server, so the queue name keeps two deployments (or test
-    runs) sharing one Redis from mistaking each other's jobs for their own.
-    """
-    queue = re.sub(r"[^A-Za-z0-9_-]", "_", current_app.config["RQ_QUEUE"])  # RQ's job id alphabet
-    return f"{queue}_voicemail-{voicemail_id}-{kind}"
+    """Fixed ids make duplicate callbacks collapse into one queued job per kind."""
+    return queueing.job_id("voicemail", voicemail_id, kind)
 
 
 def queue_notification(recording_sid: str, trigger: str) -> bool:
