@@ -73,3 +73,13 @@ def test_bad_filters_and_missing_voicemail(client):
     assert client.get("/api/voicemails?limit=0", headers=api_headers()).status_code == 400
     missing = client.get("/api/voicemails/999", headers=api_headers())
     assert missing.status_code == 404
+
+
+def test_deleting_a_mailbox_keeps_its_voicemails_unlinked(app, client, twilio):
+    old = make_mailbox()
+    leave_voicemail(twilio, 1)
+    assert client.delete(f"/api/mailboxes/{old.id}", headers=api_headers()).status_code == 204
+    new = make_mailbox(name="New", twilio_number="+14155550177")
+    [vm] = client.get("/api/voicemails", headers=api_headers()).get_json()["items"]
+    assert vm["mailbox_id"] is None and vm["transcript"] == "message 1"
+    assert client.get(f"/api/voicemails?mailbox={new.id}", headers=api_headers()).get_json()["items"] == []

@@ -1,9 +1,12 @@
 """Extension objects, created unbound. Everything imports them from here, never from the package."""
 
+import sqlite3
+
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -23,3 +26,13 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 mail = Mail()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE SET NULL/CASCADE) unless asked, per connection;
+    without this a deleted mailbox's id is reused and its voicemails appear under the new one."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

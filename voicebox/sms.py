@@ -11,7 +11,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from .jobs import optouts as optout_jobs
 from .jobs.inbound import queue_forward
-from .queueing import enqueue
 from .services import conversations, inbound, message_status
 from .webhooks import twilio_signed
 
@@ -19,15 +18,19 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 
 
+class BadWebhook(ValueError):
+    """A parameter we need is missing or malformed: answered 400."""
+
+
 def xml(response: MessagingResponse, status: int = 200) -> Response:
     return Response(response.to_xml(), status=status, mimetype="text/xml")
 
 
 def sms_route(rule: str):
-    """Register a signed messaging webhook that always answers TwiML, never an HTML error page.
+    """Register a signed messaging webhook that answers TwiML: 400 for bad input, never an HTML page.
 
-    A missing required parameter is a 400; anything unexpected is logged and answered with an empty
-    <Response/> and a 500, so Twilio retries (every handler here is idempotent).
+    Anything unexpected reaches the app's error handler, which logs it and answers 500 with an empty
+    <Response/>, so Twilio records the failure (every handler here is idempotent, so a retry is safe).
     """
 
     def decorate(view: Callable[[], MessagingResponse]):
@@ -35,8 +38,8 @@ def sms_route(rule: str):
         def wrapper():
             try:
                 return xml(view())
-            except KeyError as exc:
-                log.warning("bad %s webhook: missing parameter %s", request.path, exc)
+            except BadWebhook as exc:
+                log.warning("bad %s webhook: %s", request.path, exc)
                 return xml(MessagingResponse(), 400)
 
         return bp.post(rule, endpoint=view.__name__)(twilio_signed(wrapper))
@@ -44,37 +47,46 @@ def sms_route(rule: str):
     return decorate
 
 
-def form(name: str) -> str:
-    """A required, non-empty form parameter (KeyError -> 400)."""
+def form(name: str, max_length: int = 64) -> str:
+    """A required, non-empty form parameter of sane length."""
     value = request.form.get(name, "").strip()
     if not value:
-        raise KeyError(name)
+        raise BadWebhook(f"missing parameter {name}")
+    if len(value) > max_length:
+        raise BadWebhook(f"{name} is longer than {max_length} characters")
     return value
+
+
+def _media_urls() -> list[str]:
+    raw = request.form.get("NumMedia", "0").strip() or "0"
+    if not raw.isdigit() or int(raw) > 10:  # Twilio allows at most 10 media per message
+        raise BadWebhook(f"NumMedia is not 0-10: {raw!r}")
+    return [url for i in range(int(raw)) if (url := request.form.get(f"MediaUrl{i}", "").strip())]
 
 
 @sms_route("/sms/status")
 def status() -> MessagingResponse:
-    result = message_status.record_callback(request.form.to_dict(flat=True), form("MessageSid"), form("MessageStatus"))
+    result = message_status.record_callback(
+        request.form.to_dict(flat=True), form("MessageSid"), form("MessageStatus", max_length=32)
+    )
     if result.unsubscribed:
-        _opted_out(result.unsubscribed)
+        optout_jobs.queue_cancel(result.unsubscribed)
     return MessagingResponse()
 
 
 @sms_route("/sms/incoming")
 def incoming() -> MessagingResponse:
-    media = [request.form.get(f"MediaUrl{i}", "") for i in range(int(request.form.get("NumMedia", "0") or 0))]
-    result = inbound.receive(
-        inbound.InboundText(
-            message_sid=form("MessageSid"),
-            from_number=form("From"),
-            to_number=form("To"),
-            body=request.form.get("Body", ""),
-            media_urls=[url for url in media if url],
-            opt_out_type=request.form.get("OptOutType") or None,
-        )
+    text = inbound.InboundText(
+        message_sid=form("MessageSid"),
+        from_number=form("From"),
+        to_number=form("To"),
+        body=request.form.get("Body", ""),
+        media_urls=_media_urls(),
+        opt_out_type=request.form.get("OptOutType", "").strip() or None,
     )
+    result = inbound.receive(text)
     if result.opted_out_now:
-        _opted_out(request.form["From"].strip())
+        optout_jobs.queue_cancel(text.from_number)
     if result.forward:
         queue_forward(result.message_id)
     response = MessagingResponse()
@@ -85,28 +97,15 @@ def incoming() -> MessagingResponse:
 
 @sms_route("/conversations/events")
 def conversation_events() -> MessagingResponse:
-    event = request.form.get("EventType", "")
-    if event == "onParticipantAdded":
-        conversations.record_participant(
-            form("ParticipantSid"), form("ConversationSid"), request.form.get("MessagingBinding.Address") or None
-        )
-    elif event == "onDeliveryUpdated":
-        result = conversations.record_receipt(
-            {
-                **request.form.to_dict(flat=True),
-                "DeliveryReceiptSid": form("DeliveryReceiptSid"),
-                "ConversationSid": form("ConversationSid"),
-                "MessageSid": form("MessageSid"),
-                "Status": form("Status"),
-            }
-        )
-        if result.address:
-            _opted_out(result.address)
-        elif result.unsubscribed_participant:
-            enqueue(optout_jobs.opt_out_participant, form("ConversationSid"), result.unsubscribed_participant)
+    # Conversations gives a post-event webhook 5 seconds: store, enqueue any lookup, answer.
+    params = request.form.to_dict(flat=True)
+    event = params.get("EventType", "")
+    required = conversations.REQUIRED.get(event, ())
+    for name in required:
+        form(name, max_length=64)
+    result = conversations.handle_event(event, params)
+    if result.address:
+        optout_jobs.queue_cancel(result.address)
+    elif result.unsubscribed_participant:
+        optout_jobs.queue_participant_lookup(params["ConversationSid"], result.unsubscribed_participant)
     return MessagingResponse()
-
-
-def _opted_out(number: str) -> None:
-    """Twilio does not cancel scheduled texts on STOP; a job cancels ours, with retries."""
-    optout_jobs.queue_cancel(number)

@@ -9,6 +9,7 @@ import logging
 
 from sqlalchemy import select
 
+from .. import queueing
 from ..extensions import db
 from ..models import OWED_STATUSES, Message
 from ..models.optouts import OptOut
@@ -17,6 +18,12 @@ from ..twilio_client import get_client
 from .messages import cancel_messages_to, queue_cancel
 
 log = logging.getLogger(__name__)
+
+
+def queue_participant_lookup(conversation_sid: str, participant_sid: str) -> bool:
+    """Queue the lookup of a participant's address (with retries); False when Redis is down."""
+    job_id = queueing.job_id("participant", participant_sid)
+    return queueing.enqueue(opt_out_participant, conversation_sid, participant_sid, job_id=job_id) is not None
 
 
 def opt_out_participant(conversation_sid: str, participant_sid: str) -> None:

@@ -55,7 +55,7 @@ class Message(db.Model):
     media_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     # When the text should reach the phone (UTC); None means as soon as possible.
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING)
+    status: Mapped[str] = mapped_column(String(32), default=MessageStatus.PENDING)
     messaging_service_sid: Mapped[str | None] = mapped_column(String(34))
     twilio_sid: Mapped[str | None] = mapped_column(String(34), unique=True)
     # When our scheduler owes this row work (hand-off, our own send, a claim's lease running out, or a
@@ -96,7 +96,7 @@ class MessageEvent(db.Model):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     twilio_sid: Mapped[str | None] = mapped_column(String(34), index=True)
     kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str | None] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(Text)
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -80,7 +80,7 @@ class DeliveryReceipt(db.Model):
     conversation_sid: Mapped[str] = mapped_column(String(64), index=True)
     message_sid: Mapped[str] = mapped_column(String(64), index=True)
     participant_sid: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(32))
     error_code: Mapped[str | None] = mapped_column(String(16))
     raw: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

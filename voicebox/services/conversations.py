@@ -12,6 +12,12 @@ from ..models.optouts import ConversationParticipant, DeliveryReceipt
 from . import optouts, statuses
 from .rows import insert_ignore
 
+# The parameters each handled event type must carry; other event types are acknowledged and ignored.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "onParticipantAdded": ("ParticipantSid", "ConversationSid"),
+    "onDeliveryUpdated": ("DeliveryReceiptSid", "ConversationSid", "MessageSid", "Status"),
+}
+
 
 @dataclass(frozen=True)
 class ReceiptResult:
@@ -19,6 +25,17 @@ class ReceiptResult:
 
     unsubscribed_participant: str | None = None
     address: str | None = None
+
+
+def handle_event(event: str, params: dict[str, Any]) -> ReceiptResult:
+    """Store what a post-event webhook tells us; only participants and delivery receipts matter."""
+    if event == "onParticipantAdded":
+        record_participant(
+            params["ParticipantSid"], params["ConversationSid"], params.get("MessagingBinding.Address") or None
+        )
+    elif event == "onDeliveryUpdated":
+        return record_receipt(params)
+    return ReceiptResult()
 
 
 def record_participant(participant_sid: str, conversation_sid: str, address: str | None) -> None:

@@ -39,7 +39,11 @@ class InboundResult:
 
 def receive(text: InboundText) -> InboundResult:
     """Store an inbound text once and apply its keyword; duplicates of a MessageSid change nothing."""
-    keyword = optouts.classify(text.body)
+    # With Twilio's Advanced Opt-Out the keyword list is Twilio's (it may include custom words such
+    # as ARRET), and OptOutType says which kind it was: trust it over our own reading of the body.
+    keyword = text.opt_out_type.lower() if text.opt_out_type else optouts.classify(text.body)
+    if keyword not in (None, "stop", "start", "help"):
+        keyword = optouts.classify(text.body)
     mailbox = find_mailbox(text.to_number)
     new = insert_ignore(
         InboundMessage,
@@ -59,7 +63,8 @@ def receive(text: InboundText) -> InboundResult:
     opted_out_now = False
     if new and keyword in ("stop", "start"):
         source = "twilio_opt_out" if text.opt_out_type else "keyword"
-        opted_out_now = optouts.set_opted_out(text.from_number, keyword == "stop", source, text.body.strip())
+        changed = optouts.set_opted_out(text.from_number, keyword == "stop", source, text.body.strip()[:200])
+        opted_out_now = changed and keyword == "stop"
     forward = keyword is None and mailbox is not None and _mark_pending(row)
     return InboundResult(row.id, _reply(keyword, text.opt_out_type), opted_out_now, forward)
 

@@ -18,5 +18,7 @@ def insert_ignore(model: type, values: dict[str, Any], key: str) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    stmt = insert(model).values(values).on_conflict_do_nothing(index_elements=[key])
-    return db.session.execute(stmt).rowcount == 1
+    column = getattr(model, key)
+    stmt = insert(model).values(values).on_conflict_do_nothing(index_elements=[key]).returning(column)
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for INSERT ... ON CONFLICT DO NOTHING.
+    return db.session.execute(stmt).scalar() is not None

@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('conversation_sid', sa.String(length=64), nullable=False),
     sa.Column('message_sid', sa.String(length=64), nullable=False),
     sa.Column('participant_sid', sa.String(length=64), nullable=True),
-    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
     sa.Column('error_code', sa.String(length=16), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
