@@ -166,8 +166,18 @@ def test_too_short_recording_is_not_notified(app, twilio):
 def test_a_late_absent_does_not_undo_a_completed_recording(app, twilio):
     make_mailbox()
     twilio.post("/voice/recording-status", status_params())
-    twilio.post("/voice/recording-status", status_params())
-    assert only_voicemail().notify_state == NotifyState.PENDING
+    twilio.post("/voice/recording-status", status_params(status="absent", duration="0", ErrorCode="16101"))
+    twilio.post(
+        "/voice/recording", call_params(RecordingSid=RECORDING_SID, RecordingUrl="https://x", RecordingDuration="3")
+    )
+    vm = only_voicemail()
+    assert (vm.recording_status, vm.duration, vm.recording_url, vm.recording_error_code) == (
+        "completed",
+        42,
+        RECORDING_URL,
+        None,
+    )
+    assert vm.notify_state == NotifyState.PENDING
 
 
 def test_record_action_and_status_callback_share_one_row(app, twilio):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Call, NotifyState, Voicemail
@@ -34,8 +34,8 @@ def _ensure_row(recording_sid: str, call_sid: str | None) -> None:
     insert_ignore(Voicemail, values, key="recording_sid")
 
 
-def _set(recording_sid: str, **values: Any) -> None:
-    db.session.execute(update(Voicemail).where(Voicemail.recording_sid == recording_sid).values(**values))
+def _set(recording_sid: str, *conditions: Any, **values: Any) -> None:
+    db.session.execute(update(Voicemail).where(Voicemail.recording_sid == recording_sid, *conditions).values(**values))
 
 
 def record_recording(event: RecordingEvent) -> bool:
@@ -50,7 +50,10 @@ def record_recording(event: RecordingEvent) -> bool:
     if event.status:
         fields |= {"recording_status": event.status, "recording_error_code": event.error_code}
     if fields:
-        _set(event.recording_sid, **fields)
+        # Callbacks come late and twice: an `absent` (or the <Record> action's partial data) arriving
+        # after `completed` must not overwrite the completed recording's status, URL or length.
+        keep_completed = () if event.status == "completed" else (_not_completed,)
+        _set(event.recording_sid, *keep_completed, **fields)
     became_pending = False
     if event.status:
         target = _notify_target(event)
@@ -62,6 +65,9 @@ def record_recording(event: RecordingEvent) -> bool:
         became_pending = result.rowcount == 1 and target == NotifyState.PENDING
     db.session.commit()
     return became_pending
+
+
+_not_completed = or_(Voicemail.recording_status.is_(None), Voicemail.recording_status != "completed")
 
 
 def _notify_target(event: RecordingEvent) -> NotifyState:
