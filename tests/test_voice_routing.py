@@ -175,6 +175,7 @@ def test_screen_prompt_reads_the_caller_digit_by_digit(app, twilio):
     assert [child.tag for child in root] == ["Gather", "Hangup"]
     gather = root.find("Gather")
     assert gather.get("numDigits") == "1"
+    assert gather.get("actionOnEmptyResult") == "true"  # silence (a machine) is reported as a decline
     assert gather.get("action") == f"{BASE}/voice/screen-result"
     assert gather.get("timeout") == "8"
     assert gather.find("Say").text == "Call for Support from 1 4 1 5 5 5 5 0 1 9 9. Press 1 to accept."
@@ -221,6 +222,30 @@ def test_sequential_answer_on_second_target_ends_the_call(app, twilio):
     twilio.post("/voice/incoming", call_params())
     twiml(dial_complete(twilio, "no-answer", attempt=0))
     assert [child.tag for child in twiml(dial_complete(twilio, "completed", attempt=1))] == ["Hangup"]
+
+
+@pytest.mark.parametrize("digits", ["2", ""])  # "" is silence: carrier voicemail or a machine
+def test_sequential_screened_decline_rings_the_next_target(app, twilio, digits):
+    make_mailbox(forward_to=[OWNER_CELL, OWNER_DESK], ring_mode="sequential")
+    twilio.post("/voice/incoming", call_params())
+    leg = call_params("CA" + "9" * 32, ParentCallSid="CA" + "1" * 32, To=OWNER_CELL, Digits=digits)
+    assert [c.tag for c in twiml(twilio.post("/voice/screen-result", leg))] == ["Hangup"]
+    # The declined leg answered and hung up, so the <Dial> ends "completed" with nobody accepted.
+    second = twiml(dial_complete(twilio, "completed", attempt=0)).find("Dial")
+    assert [n.text for n in second.findall("Number")] == [OWNER_DESK]
+    # The desk declines too: that was the last group, so the caller leaves a voicemail.
+    desk = call_params("CA" + "8" * 32, ParentCallSid="CA" + "1" * 32, To=OWNER_DESK, Digits=digits)
+    twilio.post("/voice/screen-result", desk)
+    assert_voicemail(twiml(dial_complete(twilio, "completed", attempt=1)))
+
+
+def test_star_after_a_decline_in_an_earlier_group_still_goes_to_voicemail(app, twilio):
+    make_mailbox(forward_to=[OWNER_CELL, OWNER_DESK, OWNER_HOME], ring_mode="sequential")
+    twilio.post("/voice/incoming", call_params())
+    leg = call_params("CA" + "9" * 32, ParentCallSid="CA" + "1" * 32, To=OWNER_CELL, Digits="")
+    twilio.post("/voice/screen-result", leg)
+    twiml(dial_complete(twilio, "completed", attempt=0))  # declined: the desk rings now
+    assert_voicemail(twiml(dial_complete(twilio, "completed", attempt=1)))  # nobody declined: caller pressed *
 
 
 def test_greeting_is_said_once_not_before_each_sequential_dial(app, twilio):

@@ -92,6 +92,10 @@ def test_validation_cannot_be_switched_off_by_testing_mode(app, twilio):
         ("/voice/dial-complete?attempt=x", call_params(DialCallStatus="busy")),
         ("/voice/recording-status", {"CallSid": "CA1", "RecordingStatus": "completed"}),
         ("/voice/recording-status", {"RecordingSid": "RE1", "RecordingStatus": "completed", "RecordingDuration": "x"}),
+        (
+            "/voice/recording-status",
+            {"RecordingSid": "RE1", "RecordingStatus": "completed", "RecordingDuration": "9" * 30},
+        ),
         ("/voice/transcription", {"RecordingSid": "RE1"}),
         ("/voice/screen-result", {"Digits": "1", "CallSid": "CA2"}),  # accepting needs ParentCallSid
     ],
@@ -150,6 +154,23 @@ def test_exception_on_a_screened_leg_hangs_that_leg_up(app, twilio, broken_calls
     assert [child.tag for child in twiml(response)] == ["Hangup"]
 
 
+def test_exception_in_a_recording_callback_is_a_500_in_twiml(app, twilio, caplog):
+    # No caller hears these callbacks: a 500 (still TwiML, never HTML) shows the loss in Twilio's debugger.
+    db.session.execute(text("ALTER TABLE voicemails RENAME TO voicemails_gone"))
+    db.session.commit()
+    try:
+        params = {"CallSid": "CA1", "RecordingSid": "RE1", "RecordingStatus": "completed", "RecordingDuration": "5"}
+        response = twilio.post("/voice/recording-status", params)
+        transcribed = twilio.post("/voice/transcription", {**params, "TranscriptionStatus": "completed"})
+    finally:
+        db.session.rollback()
+        db.session.execute(text("ALTER TABLE voicemails_gone RENAME TO voicemails"))
+        db.session.commit()
+    for answer in (response, transcribed):
+        assert answer.status_code == 500
+        assert list(twiml(answer)) == []
+
+
 def test_the_app_recovers_after_the_failure(app, twilio, broken_calls_table):
     twilio.post("/voice/incoming", call_params())
     db.session.execute(text("ALTER TABLE calls_gone RENAME TO calls"))
@@ -188,6 +209,9 @@ def test_every_kind_of_answer_is_valid_twiml(app, twilio):
     ]
     for response in answers:
         document = etree.fromstring(response.data)
+        # Gather's actionOnEmptyResult is documented by Twilio but newer than the (2016-based) schema.
+        for gather in document.iter("Gather"):
+            assert gather.attrib.pop("actionOnEmptyResult") == "true"
         assert schema.validate(document), (response.data, schema.error_log)
 
 

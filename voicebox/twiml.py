@@ -67,9 +67,10 @@ def forward(
 
 
 def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeout: int) -> VoiceResponse:
-    """Ask the callee to press 1. Silence (an answering machine) falls through to <Hangup/>."""
+    """Ask the callee to press 1. Silence (an answering machine) still reports to `action`
+    (actionOnEmptyResult), so the decline is recorded; the <Hangup/> is the fallback."""
     response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=action, method="POST", timeout=timeout)
+    gather = response.gather(num_digits=1, action=action, method="POST", timeout=timeout, action_on_empty_result=True)
     voice.say(gather, "screen", mailbox=mailbox, caller=caller)
     response.hangup()
     return response

@@ -33,7 +33,9 @@ def voice_route(rule: str, fallback: str = "voicemail"):
     """Register a signed voice webhook that always answers TwiML, never an HTML error page.
 
     `fallback` is what an unexpected exception answers: "voicemail" (apology, then <Record>) keeps
-    the caller's message; "hangup" suits a forwarded leg, whose hang-up sends the caller to voicemail.
+    the caller's message; "hangup" suits a forwarded leg, whose hang-up sends the caller to voicemail;
+    "error" (an empty <Response/> with status 500) suits callbacks no caller hears, so the failure
+    shows in Twilio's debugger instead of passing for success.
     """
 
     def decorate(view: Callable[[], VoiceResponse]):
@@ -47,7 +49,7 @@ def voice_route(rule: str, fallback: str = "voicemail"):
             except Exception:
                 log.exception("voice webhook %s failed; answering with fallback TwiML", request.path)
                 db.session.rollback()
-                return xml(_fallback(fallback))
+                return xml(_fallback(fallback), 500 if fallback == "error" else 200)
 
         return bp.post(rule, endpoint=view.__name__)(twilio_signed(wrapper))
 
@@ -58,6 +60,8 @@ def _fallback(kind: str) -> VoiceResponse:
     voice = calls.voice_for(None)
     if kind == "voicemail":
         return twiml.voicemail(voice, _voicemail_urls(), max_length=_max_length(), apology=True)
+    if kind == "error":
+        return twiml.empty()
     return twiml.hangup()
 
 
@@ -93,14 +97,14 @@ def e164(name: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def optional_int(name: str) -> int | None:
+def optional_int(name: str, maximum: int = 86_400) -> int | None:
+    """An optional whole number from 0 to `maximum` (a day of seconds fits any recording)."""
     value = request.form.get(name, "").strip()
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise BadWebhook(f"{name} is not a whole number: {value!r}") from exc
+    if not value.isdigit() or int(value) > maximum:
+        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
+    return int(value)
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
@@ -146,6 +150,8 @@ def screen() -> VoiceResponse:
 def screen_result() -> VoiceResponse:
     required("CallSid")
     if request.form.get("Digits", "").strip() != "1":
+        if request.form.get("ParentCallSid"):
+            calls.decline_screened_call(request.form["ParentCallSid"])
         return twiml.hangup()
     calls.accept_screened_call(required("ParentCallSid"), request.form.get("To", ""))
     return twiml.empty()
@@ -174,7 +180,7 @@ def recording() -> VoiceResponse:
     return twiml.said_then_hangup(calls.voice_for(calls.find_mailbox(to) if to else None), "thanks")
 
 
-@voice_route("/recording-status", fallback="hangup")
+@voice_route("/recording-status", fallback="error")
 def recording_status() -> VoiceResponse:
     event = _recording_event(with_status=True)
     voicemails.record_recording(event)
@@ -184,7 +190,7 @@ def recording_status() -> VoiceResponse:
     return twiml.empty()
 
 
-@voice_route("/transcription", fallback="hangup")
+@voice_route("/transcription", fallback="error")
 def transcription() -> VoiceResponse:
     voicemails.record_transcription(
         required("RecordingSid"),

@@ -26,6 +26,11 @@ class Call(db.Model):
     # The last DialCallStatus Twilio reported, and which ring group (0-based) it was for.
     dial_status: Mapped[str | None] = mapped_column(String(32))
     dial_attempt: Mapped[int] = mapped_column(default=0)
+    # The ring group (0-based) now ringing, and the last one in which a screened leg declined
+    # (pressed another key, or nothing: an answering machine). A <Dial> that ends "completed" with
+    # a decline in its group moves on to the next group; without one the caller pressed *.
+    ringing_attempt: Mapped[int] = mapped_column(default=0)
+    declined_attempt: Mapped[int | None] = mapped_column()
     # True once a forwarded leg pressed 1 at the screening prompt.
     screen_accepted: Mapped[bool] = mapped_column(default=False)
     accepted_by: Mapped[str | None] = mapped_column(String(20))

@@ -14,8 +14,9 @@ from .rows import insert_ignore
 
 # DialCallStatus values that mean the forwarded leg was answered (when calls are not screened).
 ANSWERED = {"completed", "answered"}
-# Statuses after which the next ring group is tried; "completed" without acceptance means the
-# caller pressed * (hangupOnStar) or the callee hung up at the screening prompt: go to voicemail.
+# Statuses after which the next ring group is tried. A screened "completed" nobody accepted is a
+# decline (also tried next) when a leg of this group declined; otherwise the caller pressed *
+# (hangupOnStar) to skip the ringing, so they go straight to voicemail.
 TRY_NEXT = {"no-answer", "busy", "failed"}
 
 
@@ -78,6 +79,14 @@ def accept_screened_call(parent_call_sid: str, callee: str) -> None:
     db.session.commit()
 
 
+def decline_screened_call(parent_call_sid: str) -> None:
+    """Note that a leg of the ringing group declined (another key, or silence from a machine)."""
+    db.session.execute(
+        update(Call).where(Call.call_sid == parent_call_sid).values(declined_attempt=Call.ringing_attempt)
+    )
+    db.session.commit()
+
+
 def caller_and_mailbox(parent_call_sid: str | None) -> tuple[str | None, Mailbox | None]:
     """For a screened leg: the original caller's number and the mailbox being called."""
     if not parent_call_sid:
@@ -94,19 +103,22 @@ def after_dial(call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox |
     screened = mailbox.screen_calls if mailbox else False
     accepted = bool(call and call.screen_accepted)
     answered = accepted if screened else dial_status in ANSWERED
-    decision = _next_step(answered, dial_status, attempt, mailbox)
+    declined = screened and call is not None and call.declined_attempt == attempt
+    decision = _next_step(answered, dial_status in TRY_NEXT or declined, attempt, mailbox)
     if call is not None:
         call.dial_status = dial_status
         call.dial_attempt = attempt
         call.went_to_voicemail = decision.action == "voicemail"
+        if decision.action == "dial":
+            call.ringing_attempt = decision.attempt
         db.session.commit()
     return decision
 
 
-def _next_step(answered: bool, dial_status: str, attempt: int, mailbox: Mailbox | None) -> DialDecision:
+def _next_step(answered: bool, try_next: bool, attempt: int, mailbox: Mailbox | None) -> DialDecision:
     if answered:
         return DialDecision("hangup")
-    if mailbox is not None and dial_status in TRY_NEXT:
+    if mailbox is not None and try_next:
         groups = dial_groups(mailbox)
         if attempt + 1 < len(groups):
             return DialDecision("dial", attempt + 1, groups[attempt + 1])

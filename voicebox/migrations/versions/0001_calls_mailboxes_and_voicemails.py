@@ -43,6 +43,8 @@ def upgrade():
     sa.Column('mailbox_id', sa.Integer(), nullable=True),
     sa.Column('dial_status', sa.String(length=32), nullable=True),
     sa.Column('dial_attempt', sa.Integer(), nullable=False),
+    sa.Column('ringing_attempt', sa.Integer(), nullable=False),
+    sa.Column('declined_attempt', sa.Integer(), nullable=True),
     sa.Column('screen_accepted', sa.Boolean(), nullable=False),
     sa.Column('accepted_by', sa.String(length=20), nullable=True),
     sa.Column('went_to_voicemail', sa.Boolean(), nullable=False),
