@@ -122,5 +122,6 @@ def cancel_message(message_id: int):
     result = delivery.cancel(message)
     if result.retry_at is not None:
         jobs.schedule(message.id, result.retry_at)
-    # 202: the cancel is owed (Twilio unreachable, or a worker is handing the message off right now).
-    return jsonify(message_json(message)), 200 if result.canceled else 202
+    # 200 either way; a cancel still owed (Twilio unreachable, or a worker handing the message off right
+    # now) shows as `cancel_requested: true` with the status it has until the cancel goes through.
+    return jsonify(message_json(message)), 200
