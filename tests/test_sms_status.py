@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import timedelta
 
@@ -191,3 +192,47 @@ def test_twilio_21610_at_send_time_opts_out_and_cancels_the_rest(client, prism):
     assert sorted(c.path.rsplit("/", 1)[-1] for c in prism.cancels()) == sorted(
         f"{m['twilio_sid']}.json" for m in later
     )
+
+
+def test_a_callback_that_beats_our_commit_of_the_sid_is_adopted(app, client, prism):
+    # Twilio may call /sms/status before the worker that created the message has stored its SID.
+    twilio_host = Twilio(app.test_client(), public_base=PUBLIC)
+    original = prism._created
+
+    def created_then_called_back(data, body):
+        answer = original(data, body)
+        sid = json.loads(answer.text)["sid"]
+        callback(twilio_host, sid, "delivered")  # arrives while our worker still waits for this answer
+        return answer
+
+    prism._created = created_then_called_back
+    with time_machine.travel(NOW, tick=False):
+        queued = post(client, "/api/messages", {"to": TO, "body": "x", "send_at": iso(NOW + timedelta(minutes=5))})
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        work()
+    row = message(queued.json["id"])
+    assert row.status == "delivered"
+    event = db.session.scalar(select(MessageEvent).where(MessageEvent.kind == "status_callback"))
+    assert event.message_id == row.id
+
+
+def test_an_owed_cancel_stops_once_twilio_has_moved_the_message_on(client, twilio, prism):
+    from voicebox.models import utcnow
+    from voicebox.services import delivery
+    from voicebox.services.messages import due_messages
+
+    with time_machine.travel(NOW, tick=False):
+        scheduled = post(
+            client, "/api/messages", {"to": TO, "body": "x", "send_at": iso(NOW + timedelta(hours=1))}
+        ).json
+        prism.fail_next(times=1)  # the cancel cannot reach Twilio: it is owed and retried
+        owed = client.post(f"/api/messages/{scheduled['id']}/cancel", headers=api_headers()).json
+        assert owed["cancel_requested"] is True and owed["status"] == "scheduled"
+    callback(twilio, scheduled["twilio_sid"], "queued")  # meanwhile its time came: Twilio is sending it
+    with time_machine.travel(NOW + timedelta(minutes=10), tick=False):
+        assert [mid for mid, _ in due_messages(utcnow(), 10)] == [scheduled["id"]]  # the owed cancel is due
+        delivery.deliver(scheduled["id"])
+        row = message(scheduled["id"])
+        assert (row.status, row.due_at) == ("queued", None)
+        assert due_messages(utcnow(), 10) == []  # nothing left owed: the sweep will not pick it up again
+    assert row.events[-1].kind == "cancel_refused"

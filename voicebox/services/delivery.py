@@ -20,7 +20,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from ..extensions import db
 from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageStatus, utcnow
 from ..twilio_client import get_client
-from . import optouts, statuses, throttle
+from . import message_status, optouts, statuses, throttle
 from .messages import NotCancelable, Plan, Route, add_event, plan, request_cancel
 
 log = logging.getLogger(__name__)
@@ -191,6 +191,8 @@ def _settle(message: Message, token: str, sid: str, twilio_status: str, schedule
         return None
     add_event(message, "handed_off" if scheduled else "sent_to_twilio", f"Twilio {twilio_status}", status=status)
     db.session.commit()
+    db.session.refresh(message)
+    message_status.adopt_early_callbacks(message)
     if message.cancel_requested_at is None:
         return None
     if status == MessageStatus.SCHEDULED:  # a cancel arrived while we were talking to Twilio: owe it
@@ -247,6 +249,7 @@ def cancel_at_twilio(message: Message, now: datetime) -> CancelResult:
     """POST Status=canceled for a scheduled message whose cancel is owed."""
     token = _claim(message, now, Message.status == MessageStatus.SCHEDULED, Message.cancel_requested_at.is_not(None))
     if token is None:
+        _drop_cancel_if_moved_on(message, now)
         return CancelResult()
     try:
         get_client().messages(message.twilio_sid).update(status="canceled")
@@ -254,6 +257,24 @@ def cancel_at_twilio(message: Message, now: datetime) -> CancelResult:
         return _cancel_failed(message, token, classify(exc), now)
     _finish(message, token, "canceled", "canceled at Twilio", status=MessageStatus.CANCELED)
     return CancelResult(canceled=True)
+
+
+def _drop_cancel_if_moved_on(message: Message, now: datetime) -> None:
+    """A status callback moved the message on (sending, sent, failed...) while its cancel was owed.
+    Twilio can no longer cancel it, so stop owing the cancel instead of sweeping it every minute."""
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message.id,
+            Message.status != MessageStatus.SCHEDULED,
+            Message.claim_token.is_(None),
+            Message.due_at <= now + EARLY_TOLERANCE,
+        )
+        .values(due_at=None)
+    )
+    if result.rowcount == 1:
+        add_event(message, "cancel_refused", "no longer scheduled at Twilio; it could not be canceled")
+    db.session.commit()
 
 
 def _cancel_failed(message: Message, token: str, failure: TwilioFailure, now: datetime) -> CancelResult:

@@ -43,21 +43,50 @@ def record_callback(params: dict[str, Any], sid: str, status: str) -> CallbackRe
         )
     )
     if message is not None:
-        values: dict[str, Any] = {"status": status}
-        if error_code:
-            values |= {
-                "error_code": error_code,
-                "error_message": statuses.reason(error_code),
-                "error_more_info": f"https://www.twilio.com/docs/api/errors/{error_code}",
-            }
-        db.session.execute(
-            update(Message)
-            .where(Message.id == message.id, Message.status.in_(statuses.statuses_below(status)))
-            .values(**values)
-        )
+        _advance(message.id, status, error_code)
     db.session.commit()
     if message is None or error_code != statuses.UNSUBSCRIBED:
         return CallbackResult(message.id if message else None)
-    # 21610: Twilio refused because the recipient replied STOP (possibly to another service of ours).
+    return CallbackResult(message.id, _unsubscribed(message, sid))
+
+
+def adopt_early_callbacks(message: Message) -> None:
+    """Attach callbacks that arrived before we committed the message's SID, and apply them.
+
+    Twilio can call /sms/status within milliseconds of accepting a message, before the worker that
+    sent it has stored the SID; such callbacks were kept unattached (see record_callback).
+    """
+    early = db.session.scalars(
+        select(MessageEvent).where(
+            MessageEvent.message_id.is_(None),
+            MessageEvent.twilio_sid == message.twilio_sid,
+            MessageEvent.kind == "status_callback",
+        )
+    ).all()
+    for event in early:
+        event.message_id = message.id
+        _advance(message.id, event.status, event.error_code)
+    db.session.commit()
+    if any(event.error_code == statuses.UNSUBSCRIBED for event in early):
+        _unsubscribed(message, message.twilio_sid)
+
+
+def _advance(message_id: int, status: str, error_code: str | None) -> None:
+    values: dict[str, Any] = {"status": status}
+    if error_code:
+        values |= {
+            "error_code": error_code,
+            "error_message": statuses.reason(error_code),
+            "error_more_info": f"https://www.twilio.com/docs/api/errors/{error_code}",
+        }
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status.in_(statuses.statuses_below(status)))
+        .values(**values)
+    )
+
+
+def _unsubscribed(message: Message, sid: str | None) -> str:
+    # 21610: Twilio refused because the recipient replied STOP (possibly to another number of ours).
     optouts.set_opted_out(message.to_number, True, "21610", f"status callback for {sid}")
-    return CallbackResult(message.id, message.to_number)
+    return message.to_number
