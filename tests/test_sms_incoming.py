@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Twilio, api_headers
 from tests.helpers import TWILIO_NUMBER, make_mailbox
+from tests.notify_support import work_until
 from tests.sms_support import NOW, PUBLIC, SERVICE, TO, iso, message, post, work
 from voicebox.extensions import db
 from voicebox.jobs import sweep
@@ -102,6 +103,22 @@ def test_advanced_opt_out_is_recorded_without_a_second_reply(app, twilio):
     assert reply_of(text(twilio, "HELP", OptOutType="HELP")) is None
 
 
+def test_advanced_opt_out_custom_keyword_counts_as_its_type(app, twilio, smtp_server):
+    # A keyword configured in Twilio's Advanced Opt-Out (here French) is Twilio's to define.
+    assert reply_of(text(twilio, "ARRET", OptOutType="STOP")) is None
+    assert optouts.is_opted_out(TO)
+    text(twilio, "REPRENDRE", OptOutType="START")
+    assert not optouts.is_opted_out(TO)
+    work()
+    assert smtp_server.messages == []  # keywords are not forwarded as ordinary texts
+
+
+@pytest.mark.parametrize("num_media", ["x", "-1", "11", "99999999999999999999"])
+def test_odd_num_media_is_400_not_500(app, twilio, num_media):
+    params = {"MessageSid": "SM" + "6" * 32, "From": TO, "To": TWILIO_NUMBER, "Body": "hi", "NumMedia": num_media}
+    assert twilio.post("/sms/incoming", params).status_code == 400
+
+
 @pytest.mark.parametrize("body", ["Please stop texting me", "stop please", "STOP!", "don't stop", "help me"])
 def test_a_sentence_containing_a_keyword_is_not_one(app, twilio, body, smtp_server):
     assert reply_of(text(twilio, body)) is None
@@ -144,10 +161,7 @@ def test_forwarding_survives_smtp_down_then_up(app, twilio, smtp_server):
     db.session.refresh(row)
     assert row.notify_state == NotifyState.PENDING and "SMTP unreachable" in row.notify_error
     smtp_server.start()
-    import time
-
-    time.sleep(1.1)  # the retry's backoff interval (1 s in this test's settings)
-    work()
+    work_until(lambda: len(smtp_server.messages) == 1)  # the retry falls due after its 1 s backoff
     assert len(smtp_server.messages) == 1
 
 

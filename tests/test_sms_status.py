@@ -128,6 +128,15 @@ def test_21610_failure_opts_the_number_out(client, twilio):
     assert refused.json["error"]["code"] == "recipient_opted_out"
 
 
+def test_long_real_statuses_are_kept(client, twilio):
+    sent = sent_message(client)
+    callback(twilio, sent["twilio_sid"], "partially_delivered")  # an RCS/WhatsApp status, 19 characters
+    assert db.session.scalar(select(MessageEvent.status).where(MessageEvent.kind == "status_callback")) == (
+        "partially_delivered"
+    )
+    assert twilio.post("/sms/status", {"MessageSid": sent["twilio_sid"], "MessageStatus": "x" * 40}).status_code == 400
+
+
 def test_unknown_message_sid_is_kept_and_answered(app, twilio):
     callback(twilio, "SM" + "f" * 32, "delivered")
     event = db.session.scalar(select(MessageEvent))
