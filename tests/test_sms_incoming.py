@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import Twilio, api_headers
 from tests.helpers import TWILIO_NUMBER, make_mailbox
-from tests.notify_support import work_until
+from tests.notify_support import standin_fixture, work_until  # noqa: F401  (standin)
 from tests.sms_support import NOW, PUBLIC, SERVICE, TO, iso, message, post, work
 from voicebox.extensions import db
 from voicebox.jobs import sweep
@@ -129,9 +130,8 @@ def test_a_sentence_containing_a_keyword_is_not_one(app, twilio, body, smtp_serv
 
 def test_ordinary_text_is_stored_and_emailed_once(app, twilio, smtp_server):
     sid = "SM" + "7" * 32
-    media = {"NumMedia": "1", "MediaUrl0": "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/x/Media/ME1"}
     for _ in range(3):  # Twilio retries: the same MessageSid three times
-        assert reply_of(text(twilio, "Running 10 minutes late, sorry!", sid=sid, **media)) is None
+        assert reply_of(text(twilio, "Running 10 minutes late, sorry!", sid=sid)) is None
     assert db.session.scalar(select(func.count()).select_from(InboundMessage)) == 1
     work()
     [email] = smtp_server.messages
@@ -140,10 +140,28 @@ def test_ordinary_text_is_stored_and_emailed_once(app, twilio, smtp_server):
     plain = email.get_body(("plain",)).get_content()
     html = email.get_body(("html",)).get_content()
     assert "Running 10 minutes late, sorry!" in plain and "Running 10 minutes late, sorry!" in html
-    assert media["MediaUrl0"] in plain
     row = db.session.scalar(select(InboundMessage))
     db.session.refresh(row)
     assert row.notify_state == NotifyState.SENT
+
+
+def test_mms_attachments_are_linked_through_voicebox_never_twilio(make_app, smtp_server, standin):
+    # Twilio can require HTTP auth on message media: the email links to voicebox, which fetches it.
+    app = make_app(PUBLIC_BASE_URL=PUBLIC, TWILIO_API_BASE_URL=standin.base_url, **smtp_server.settings())
+    with app.app_context():
+        make_mailbox(emails=["team@example.com"])
+        standin.recordings["RE" + "c" * 32] = b"\x89PNG picture bytes"
+        twilio_media = standin.recording_url("RE" + "c" * 32) + ".mp3"  # a media URL on the stand-in host
+        text(Twilio(app.test_client(), public_base=PUBLIC), "photo of the leak", NumMedia="1", MediaUrl0=twilio_media)
+        work()
+        [email] = smtp_server.messages
+        plain = email.get_body(("plain",)).get_content()
+        assert twilio_media not in plain and twilio_media not in email.get_body(("html",)).get_content()
+        [link] = re.findall(rf"{PUBLIC}/media/\S+", plain)
+        fetched = app.test_client().get(link.removeprefix(PUBLIC))
+        assert fetched.status_code == 200 and fetched.data == b"\x89PNG picture bytes"
+        assert "Set-Cookie" not in fetched.headers
+        assert app.test_client().get("/media/forged-token").status_code == 404
 
 
 def test_keywords_are_not_emailed(app, twilio, smtp_server):

@@ -149,7 +149,7 @@ def inbound_message(text: InboundMessage) -> Message:
         "mailbox": mailbox.name if mailbox else "",
         "received_at": local_time(text, mailbox.timezone if mailbox else None),
         "body": text.body,
-        "media_urls": text.media_urls or [],
+        "media_links": [recordings.media_link(text, i) for i in range(len(text.media_urls or []))],
     }
     message = Message(
         subject=f"Text from {context['sender']} for {context['mailbox']}",

@@ -1,4 +1,5 @@
-"""/listen/<token>: the signed, expiring link in voicemail emails, streaming the audio from Twilio.
+"""/listen/<token> and /media/<token>: signed, expiring links in emails (voicemail audio, MMS
+attachments of forwarded texts), streaming the media from Twilio.
 
 The browser only ever talks to voicebox: the Twilio URL and credentials stay on the server.
 """
@@ -31,10 +32,31 @@ def listen(token: str):
     except recordings.MediaError as exc:
         log.warning("listen link for voicemail %s: %s", voicemail.id, exc)
         abort(404 if exc.status in (404, 410) else 502)
+    return _relayed(upstream, "audio/mpeg", f"voicemail-{voicemail.id}.mp3")
+
+
+@bp.get(recordings.MEDIA_PATH + "<token>")
+def attachment(token: str):
+    try:
+        found = recordings.media_for_token(token)
+    except recordings.LinkExpired:
+        abort(410, "This link has expired.")
+    if found is None:
+        abort(404)
+    text, url = found
+    try:
+        upstream = recordings.open_media(url, request.headers.get("Range"))
+    except recordings.MediaError as exc:
+        log.warning("media link for text %s: %s", text.message_sid, exc)
+        abort(404 if exc.status in (404, 410) else 502)
+    return _relayed(upstream, "application/octet-stream", f"text-{text.id}-attachment")
+
+
+def _relayed(upstream, default_type: str, filename: str) -> Response:
     headers = {name: upstream.headers[name] for name in PASSED_HEADERS if name in upstream.headers}
-    headers.setdefault("Content-Type", "audio/mpeg")
-    headers["Content-Disposition"] = f'inline; filename="voicemail-{voicemail.id}.mp3"'
-    # A listen link is a bearer credential: keep the audio out of shared caches.
+    headers.setdefault("Content-Type", default_type)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # A signed link is a bearer credential: keep the media out of shared caches.
     headers["Cache-Control"] = "private, no-store"
     headers["Referrer-Policy"] = "no-referrer"
     return Response(stream_with_context(_relay(upstream)), status=upstream.status_code, headers=headers)

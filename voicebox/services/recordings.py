@@ -1,4 +1,4 @@
-"""Voicemail audio: signed listen links, and fetching the recording from Twilio with account auth.
+"""Twilio media (voicemail audio, MMS attachments): signed links, fetched from Twilio with account auth.
 
 Twilio can require HTTP basic auth on recording media, so people never get Twilio's URL: they get
 a signed, expiring link to voicebox, which fetches the audio with the account's credentials.
@@ -14,10 +14,12 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Voicemail
+from ..models import InboundMessage, Voicemail
 
 LINK_SALT = "voicebox.listen-link"
 LISTEN_PATH = "/listen/"
+MEDIA_SALT = "voicebox.media-link"
+MEDIA_PATH = "/media/"
 CHUNK_BYTES = 64 * 1024
 
 
@@ -80,12 +82,16 @@ def mp3_url(recording_url: str) -> str:
 
 
 def open_recording(recording_url: str, range_header: str | None = None) -> requests.Response:
-    """Start streaming a recording from Twilio with the account's credentials.
+    """Start streaming a recording (as MP3) from Twilio with the account's credentials."""
+    return open_media(mp3_url(recording_url), range_header)
+
+
+def open_media(url: str, range_header: str | None = None) -> requests.Response:
+    """Start streaming media (a recording, an MMS attachment) from Twilio with the account's credentials.
 
     The caller must close the response. Raises MediaError if the host is not trusted with the
     credentials, Twilio cannot be reached, or it answers with an error.
     """
-    url = mp3_url(recording_url)
     if not credentials_allowed(url):
         raise MediaError(f"refusing to send Twilio credentials to {urlsplit(url).netloc}")
     cfg = current_app.config
@@ -101,11 +107,40 @@ def open_recording(recording_url: str, range_header: str | None = None) -> reque
             timeout=cfg["TWILIO_MEDIA_TIMEOUT"],
         )
     except requests.RequestException as exc:
-        raise MediaError(f"could not reach Twilio for the recording: {type(exc).__name__}") from exc
+        raise MediaError(f"could not reach Twilio for the media: {type(exc).__name__}") from exc
     if response.status_code >= 400:
         response.close()
-        raise MediaError(f"Twilio answered {response.status_code} for the recording", response.status_code)
+        raise MediaError(f"Twilio answered {response.status_code} for the media", response.status_code)
     return response
+
+
+def media_link(text: InboundMessage, index: int) -> str | None:
+    """A signed link to an MMS attachment of an inbound text (None when PUBLIC_BASE_URL is unset).
+
+    Twilio may require HTTP auth on message media too, so emails carry our link, never Twilio's URL.
+    """
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return None
+    token = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=MEDIA_SALT).dumps([text.message_sid, index])
+    return base.rstrip("/") + MEDIA_PATH + token
+
+
+def media_for_token(token: str) -> tuple[InboundMessage, str] | None:
+    """The inbound text and attachment URL a media-link token names; None if forged or gone."""
+    max_age = current_app.config["LISTEN_LINK_MAX_AGE_DAYS"] * 86400
+    try:
+        message_sid, index = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=MEDIA_SALT).loads(
+            token, max_age=max_age
+        )
+    except SignatureExpired as exc:
+        raise LinkExpired(str(exc)) from exc
+    except (BadSignature, ValueError, TypeError):
+        return None
+    text = db.session.scalar(select(InboundMessage).where(InboundMessage.message_sid == message_sid))
+    if text is None or not isinstance(index, int) or not 0 <= index < len(text.media_urls or []):
+        return None
+    return text, text.media_urls[index]
 
 
 def fetch_capped(recording_url: str, max_bytes: int) -> bytes | None:
