@@ -6,6 +6,10 @@ to English words spoken in that language's voice, which is better than silence.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from twilio.twiml import TwiML
+
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "unavailable": "Sorry, this number is not taking calls right now. Goodbye.",
@@ -52,3 +56,14 @@ def phrase(language: str | None, key: str, **values: str) -> str:
 def spoken_digits(number: str) -> str:
     """'+14155550100' -> '1 4 1 5 5 5 5 0 1 0 0' so Twilio reads digits, not a large number."""
     return " ".join(ch for ch in number if ch.isdigit())
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How Twilio should speak: <Say voice=… language=…>."""
+
+    language: str
+    voice: str
+
+    def say(self, response: TwiML, key: str, **values: str) -> None:
+        response.say(phrase(self.language, key, **values), voice=self.voice, language=self.language)

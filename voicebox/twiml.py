@@ -7,18 +7,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from .phrases import phrase
-
-
-@dataclass(frozen=True)
-class Voice:
-    """How Twilio should speak: <Say voice=… language=…>."""
-
-    language: str
-    voice: str
-
-    def say(self, response: VoiceResponse, key: str, **values: str) -> None:
-        response.say(phrase(self.language, key, **values), voice=self.voice, language=self.language)
+from .phrases import Voice
 
 
 @dataclass(frozen=True)
