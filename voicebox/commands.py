@@ -31,6 +31,15 @@ class AppWorker(Worker):
         return super().main_work_horse(job, queue)
 
 
+def warm_up(app: Flask) -> None:
+    """Import every job module and compile the email templates once, in the worker's parent process:
+    each forked work horse inherits them instead of redoing that work for every job."""
+    from .jobs import inbound, messages, optouts, voicemail  # noqa: F401
+
+    for name in app.jinja_env.list_templates(filter_func=lambda n: n.startswith("email/")):
+        app.jinja_env.get_template(name)
+
+
 def run_cron(redis_url: str, queue_name: str) -> None:
     """RQ's cron scheduler: enqueue the sweep every minute."""
     from redis import Redis
@@ -54,6 +63,7 @@ def worker_command(burst: bool, no_cron: bool) -> None:
             target=run_cron, args=(current_app.config["RQ_REDIS_URL"], current_app.config["RQ_QUEUE"]), daemon=True
         )
         cron.start()
+    warm_up(current_app)
     try:
         AppWorker([get_queue()], connection=get_redis()).work(burst=burst, with_scheduler=True)
     finally:
