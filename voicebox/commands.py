@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rq import Worker
 
 from .extensions import db
-from .queueing import get_queue, get_redis
+from .queueing import get_queue, get_redis, redis_url
 from .schemas.mailboxes import MailboxIn
 from .services import mailboxes
 from .sms_cli import sms_cli
@@ -60,7 +60,7 @@ def worker_command(burst: bool, no_cron: bool) -> None:
     cron = None
     if not no_cron and not burst:
         cron = multiprocessing.get_context("fork").Process(
-            target=run_cron, args=(current_app.config["RQ_REDIS_URL"], current_app.config["RQ_QUEUE"]), daemon=True
+            target=run_cron, args=(redis_url(), current_app.config["RQ_QUEUE"]), daemon=True
         )
         cron.start()
     warm_up(current_app)

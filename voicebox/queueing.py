@@ -26,16 +26,23 @@ DEFAULT_RETRY = Retry(max=6, interval=[5, 15, 30, 60, 120, 240])
 
 
 def init_app(app: Flask) -> None:
-    """Resolve the Redis URL (starting the embedded server when REDIS_URL is unset)."""
-    app.config["RQ_REDIS_URL"] = redis_url_for(app.config, app.instance_path)
-    app.extensions["voicebox_redis"] = redis.Redis.from_url(
-        app.config["RQ_REDIS_URL"], socket_connect_timeout=2, socket_timeout=5
-    )
+    """Nothing connects yet: commands such as `flask db upgrade` never need Redis, so the embedded
+    server starts on first use (the web process's first enqueue, or `flask worker`)."""
+    app.extensions["voicebox_redis"] = None
+
+
+def redis_url() -> str:
+    """The Redis URL: REDIS_URL, or the embedded server's socket (started if needed)."""
+    return redis_url_for(current_app.config, current_app.instance_path)
 
 
 def get_redis() -> redis.Redis:
-    """The app's Redis connection."""
-    return current_app.extensions["voicebox_redis"]
+    """The app's Redis connection, created on first use."""
+    client = current_app.extensions.get("voicebox_redis")
+    if client is None:
+        client = redis.Redis.from_url(redis_url(), socket_connect_timeout=2, socket_timeout=5)
+        current_app.extensions["voicebox_redis"] = client
+    return client
 
 
 def job_id(*parts: object) -> str:
