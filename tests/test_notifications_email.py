@@ -1,7 +1,8 @@
 """What the voicemail email and SMS copy say, the listen link, and the attachment.
 
 The recording lives on a local stand-in for Twilio's media host that demands the account's basic
-auth; the SMS copy goes through the real twilio-python client to the same stand-in."""
+auth; the SMS copy becomes outgoing texts, delivered by the texts pipeline through the real
+twilio-python client to the same stand-in."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from sqlalchemy import select
 
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
-from tests.helpers import OWNER_CELL, OWNER_DESK
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, Twilio, api_headers
+from tests.helpers import OWNER_CELL, OWNER_DESK, make_mailbox
 from tests.notify_support import (  # noqa: F401  (fixtures)
     AUDIO,
     PUBLIC,
@@ -21,6 +23,7 @@ from tests.notify_support import (  # noqa: F401  (fixtures)
     incoming,
     mailbox_fixture,
     notify_app_fixture,
+    notify_settings,
     public_twilio_fixture,
     recording_status,
     standin_fixture,
@@ -31,7 +34,8 @@ from tests.notify_support import (  # noqa: F401  (fixtures)
 )
 from tests.twilio_standin import TwilioStandIn
 from voicebox.extensions import db
-from voicebox.models import NotifyState
+from voicebox.models import Message, NotifyState, utcnow
+from voicebox.services import optouts
 from voicebox.services.voicemail_summary import Summary, duration_display, phone_display, sms_text
 
 TRANSCRIPT = "Hi, this is Jenny <jenny@example.com>. Call me back about invoice #42 & the refund."
@@ -196,58 +200,168 @@ def test_attachment_fetch_failure_still_sends_the_email(app, mailbox, twilio, st
     assert "could not be attached" in message.get_body(("plain",)).get_content()
 
 
-# --- the SMS copy --------------------------------------------------------------------------------
+# --- the SMS copy: texts through the texts pipeline (services.messages, jobs.messages) ---------------
 
 
-def test_sms_copy_goes_to_the_forward_numbers(app, mailbox, twilio, standin, smtp_server):
+def _texts() -> dict[str, Message]:
+    """The outgoing messages, by recipient, as the database has them now."""
+    db.session.expire_all()
+    rows = db.session.scalars(select(Message).order_by(Message.id)).all()
+    by_number = {m.to_number: m for m in rows}
+    assert len(by_number) == len(rows), "one text per number"
+    return by_number
+
+
+def _events(message: Message) -> list[str]:
+    return [e.kind for e in sorted(message.events, key=lambda e: e.id)]
+
+
+def _sms_copy_on(mailbox) -> None:
     mailbox.sms_notify = True
     db.session.commit()
+
+
+def test_sms_copy_goes_to_the_forward_numbers_as_texts(app, mailbox, twilio, standin, smtp_server, client):
+    _sms_copy_on(mailbox)
     _leave_voicemail(twilio, standin, transcript="Please call me back about the order. " * 5)
-    work()  # the SMS job queued after the email
+    work()  # nothing left: the email, the SMS copy and both texts' deliveries ran in one burst
 
     posts = standin.sms_posts()
     assert sorted(p.form["To"] for p in posts) == sorted([OWNER_CELL, OWNER_DESK])
     body = posts[0].form["Body"]
     assert body.startswith("New voicemail from +1 415-867-5309 (0:42): Please call me back")
     assert len(body) == len("New voicemail from +1 415-867-5309 (0:42): ") + 100
-    assert posts[0].form["MessagingServiceSid"] == app.config["TWILIO_MESSAGING_SERVICE_SID"]
-    assert posts[0].authorization.startswith("Basic ")
+    for post in posts:
+        assert post.form["Body"] == body
+        assert post.form["MessagingServiceSid"] == app.config["TWILIO_MESSAGING_SERVICE_SID"]
+        assert post.form["StatusCallback"] == f"{PUBLIC}/sms/status"
+        assert "From" not in post.form and "SendAt" not in post.form
+        assert post.authorization.startswith("Basic ")
     vm = voicemail()
     assert (vm.sms_state, vm.sms_error, vm.notify_state) == (NotifyState.SENT, None, NotifyState.SENT)
     assert len(smtp_server.messages) == 1
+
+    texts = _texts()
+    assert sorted(texts) == sorted([OWNER_CELL, OWNER_DESK])
+    for text in texts.values():
+        assert (text.status, text.body, text.error_code) == ("queued", body, None)
+        assert text.twilio_sid.startswith("SM") and _events(text) == ["created", "sent_to_twilio"]
+    assert texts[OWNER_CELL].twilio_sid != texts[OWNER_DESK].twilio_sid
+    listed = client.get("/api/messages", headers=api_headers())
+    assert listed.status_code == 200
+    assert sorted((m["to"], m["status"], m["body"]) for m in listed.json["items"]) == sorted(
+        [(OWNER_CELL, "queued", body), (OWNER_DESK, "queued", body)]
+    )
 
 
 def test_sms_copy_is_off_by_default(app, mailbox, twilio, standin, smtp_server):
     _leave_voicemail(twilio, standin)
     work()
+    assert len(smtp_server.messages) == 1
     assert standin.sms_posts() == []
+    assert _texts() == {}
     assert voicemail().sms_state == NotifyState.NONE
 
 
-def test_sms_copy_retries_a_twilio_outage_without_resending_the_email(app, mailbox, twilio, standin, smtp_server):
-    mailbox.sms_notify = True
-    db.session.commit()
-    standin.sms_failures.extend([503])
-    _leave_voicemail(twilio, standin)  # one burst: the email, then the SMS job meets the 503
-    assert voicemail().sms_state == NotifyState.PENDING and "503" in voicemail().sms_error
-
-    work_until(lambda: voicemail().sms_state == NotifyState.SENT)
-    assert sorted(p.form["To"] for p in standin.sms_posts() if p.form.get("Body")) == sorted(
-        [OWNER_CELL, OWNER_CELL, OWNER_DESK]  # the first try failed before anything went out
-    )
-    assert len(smtp_server.messages) == 1
-
-
-def test_sms_copy_records_a_rejected_number(app, mailbox, twilio, standin, smtp_server):
-    mailbox.sms_notify = True
-    db.session.commit()
-    standin.sms_failures.extend([400])  # e.g. 21211 invalid 'To'
+def test_sms_copy_skips_a_number_that_opted_out(app, mailbox, twilio, standin, smtp_server):
+    _sms_copy_on(mailbox)
+    assert optouts.set_opted_out(OWNER_DESK, True, "keyword", "STOP")
     _leave_voicemail(twilio, standin)
-    work()
+
+    assert [p.form["To"] for p in standin.sms_posts()] == [OWNER_CELL]
+    assert sorted(_texts()) == [OWNER_CELL]
     vm = voicemail()
-    assert vm.sms_state == NotifyState.SENT  # the other number got it
-    assert OWNER_CELL in vm.sms_error and "400" in vm.sms_error
+    assert (vm.sms_state, vm.sms_error) == (NotifyState.SENT, f"{OWNER_DESK}: opted out")
+
+
+def test_sms_copy_fails_when_every_number_opted_out(app, mailbox, twilio, standin, smtp_server):
+    _sms_copy_on(mailbox)
+    for number in (OWNER_CELL, OWNER_DESK):
+        assert optouts.set_opted_out(number, True, "keyword", "STOP")
+    _leave_voicemail(twilio, standin)
+
+    assert standin.sms_posts() == [] and _texts() == {}
+    vm = voicemail()
+    assert (vm.sms_state, vm.sms_error) == (NotifyState.FAILED, f"{OWNER_CELL}: opted out; {OWNER_DESK}: opted out")
+    assert vm.notify_state == NotifyState.SENT and len(smtp_server.messages) == 1
+
+
+def test_sms_copy_without_a_messaging_service_fails_for_good(make_app, smtp_server, standin):
+    app = make_app(**notify_settings(smtp_server, standin, TWILIO_MESSAGING_SERVICE_SID=None))
+    with app.app_context():
+        make_mailbox(forward_to=[OWNER_CELL, OWNER_DESK], sms_notify=True)
+        _leave_voicemail(Twilio(app.test_client(), public_base=PUBLIC), standin)
+        work()
+        vm = voicemail()
+        assert (vm.sms_state, vm.sms_error) == (
+            NotifyState.FAILED,
+            "texts need the setting(s) TWILIO_MESSAGING_SERVICE_SID",
+        )
+        assert vm.notify_state == NotifyState.SENT and len(smtp_server.messages) == 1
+        assert standin.sms_posts() == [] and _texts() == {}
+
+
+def test_sms_copy_retries_the_text_not_the_email_after_a_twilio_outage(app, mailbox, twilio, standin, smtp_server):
+    _sms_copy_on(mailbox)
+    standin.sms_failures.extend([503])  # the first text's first try meets an outage
+    _leave_voicemail(twilio, standin)
+
+    vm = voicemail()
+    assert (vm.sms_state, vm.sms_error) == (NotifyState.SENT, None)  # the texts exist; they retry on their own
+    cell, desk = _texts()[OWNER_CELL], _texts()[OWNER_DESK]
+    assert (cell.status, cell.twilio_sid, cell.attempts) == ("queued", None, 1)
+    assert _events(cell) == ["created", "retry"] and "503" in max(cell.events, key=lambda e: e.id).detail
+    assert desk.twilio_sid is not None
+    retry_at = cell.due_at
+    assert retry_at > utcnow()
+
+    with time_machine.travel(retry_at + timedelta(seconds=1), tick=False):
+        work()  # the scheduler moves the message's retry job; only the message is tried again
+    cell = _texts()[OWNER_CELL]
+    assert cell.status == "queued" and cell.twilio_sid.startswith("SM")
+    assert _events(cell) == ["created", "retry", "sent_to_twilio"]
+    assert [p.form["To"] for p in standin.sms_posts()] == [OWNER_CELL, OWNER_DESK, OWNER_CELL]
+    assert len(smtp_server.messages) == 1
+    assert voicemail().sms_state == NotifyState.SENT
+
+
+def test_sms_copy_a_rejected_number_fails_its_text_only(app, mailbox, twilio, standin, smtp_server):
+    _sms_copy_on(mailbox)
+    standin.sms_failures.extend([400])  # e.g. 21211 invalid 'To', for the first text
+    _leave_voicemail(twilio, standin)
+
     assert [p.form["To"] for p in standin.sms_posts()] == [OWNER_CELL, OWNER_DESK]
+    cell, desk = _texts()[OWNER_CELL], _texts()[OWNER_DESK]
+    assert (cell.status, cell.error_code, cell.error_message, cell.twilio_sid) == (
+        "failed",
+        "21211",
+        "stand-in error 400",
+        None,
+    )
+    assert (desk.status, desk.error_code) == ("queued", None) and desk.twilio_sid.startswith("SM")
+    assert not optouts.is_opted_out(OWNER_CELL)  # a bad number is not an opt-out
+    vm = voicemail()
+    assert (vm.sms_state, vm.sms_error) == (NotifyState.SENT, None)
+
+
+def test_sms_copy_refused_with_21610_opts_the_number_out(app, mailbox, twilio, standin, smtp_server):
+    _sms_copy_on(mailbox)
+    standin.unsubscribed.add(OWNER_CELL)  # texted STOP to another of our numbers; Twilio knows, we did not
+    _leave_voicemail(twilio, standin)
+
+    cell = _texts()[OWNER_CELL]
+    assert (cell.status, cell.error_code) == ("failed", "21610")
+    assert optouts.is_opted_out(OWNER_CELL)
+
+    # The next voicemail's copy no longer even tries that number.
+    second = "RE" + "c" * 32
+    incoming(twilio, call_sid="CA" + "d" * 32)
+    transcription(twilio, "Again.", recording_sid=second, call_sid="CA" + "d" * 32)
+    recording_status(twilio, standin, recording_sid=second, call_sid="CA" + "d" * 32)
+    work()
+    assert [p.form["To"] for p in standin.sms_posts()] == [OWNER_CELL, OWNER_DESK, OWNER_DESK]
+    vm = voicemail(second)
+    assert (vm.sms_state, vm.sms_error) == (NotifyState.SENT, f"{OWNER_CELL}: opted out")
 
 
 # --- formatting ----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ class TwilioStandIn:
     recordings: dict[str, bytes] = field(default_factory=dict)
     requests: list[Seen] = field(default_factory=list)
     sms_failures: list[int] = field(default_factory=list)  # statuses to answer the next POSTs with
+    unsubscribed: set[str] = field(default_factory=set)  # numbers that texted STOP: Twilio answers 21610
     chunked: bool = False  # stream recordings without Content-Length, as a CDN may
 
     def __post_init__(self) -> None:
@@ -95,6 +96,14 @@ class TwilioStandIn:
         return response.make_conditional(request, accept_ranges=True, complete_length=len(audio))
 
     def _message(self, request: Request) -> Response:
+        if request.form.get("To") in self.unsubscribed:
+            body = {
+                "code": 21610,
+                "message": "Attempt to send to unsubscribed recipient",
+                "more_info": "https://www.twilio.com/docs/errors/21610",
+                "status": 400,
+            }
+            return Response(json.dumps(body), 400, mimetype="application/json")
         if self.sms_failures:
             status = self.sms_failures.pop(0)
             body = {"code": 21211 if status < 500 else 20500, "message": f"stand-in error {status}", "status": status}

@@ -13,18 +13,18 @@ from collections.abc import Callable
 
 from flask import current_app
 from redis.exceptions import RedisError
-from rq import Retry, get_current_job
+from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from .. import mailer, queueing
-from ..models import NotifyState, Voicemail, utcnow
+from ..extensions import db
+from ..models import Message, NotifyState, utcnow
 from ..queueing import enqueue, get_redis, job_is_live
-from ..services import notifications
+from ..services import messages, notifications
 from ..services.notifications import EMAIL, SMS
 from ..services.voicemail_summary import sms_text, summarize
-from ..twilio_client import get_client
+from .messages import schedule as schedule_message
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +127,13 @@ def _queue_sms(voicemail_id: int, wanted: bool) -> None:
 
 
 def send_sms_copy(voicemail_id: int) -> str:
-    """Text the mailbox's forward numbers a short note of the voicemail; safe to run twice.
+    """Text the mailbox's forward numbers a short note of the voicemail; safe to run any number of times.
 
-    A temporary Twilio failure before any text went out retries the job; once one text is out,
-    the others' failures are recorded instead, so nobody is texted twice.
+    The texts go through the texts pipeline (services.messages): one outgoing message per forward
+    number, skipping numbers that opted out. Their delivery (throttle, status callback, retries,
+    21610) is then the messages' own business and shows in /api/messages; this channel only
+    records that the texts were created. The messages and the channel's `sent` are committed in
+    one transaction, so a crash or a stale claim never creates them twice.
     """
     held = notifications.claim(SMS, voicemail_id)
     if held is None:
@@ -140,40 +143,37 @@ def send_sms_copy(voicemail_id: int) -> str:
     if not numbers:
         notifications.finish(held, error="the mailbox has no forward numbers", failed=True)
         return "failed: no numbers"
-    body, texted, errors = sms_text(summarize(vm)), 0, []
+    try:
+        created, note = _create_texts(held, numbers, sms_text(summarize(vm)))
+    except messages.NotConfigured as exc:
+        db.session.rollback()
+        notifications.finish(held, error=str(exc), failed=True)  # a setting is missing: retrying won't help
+        return f"failed: {exc}"
+    except Exception as exc:
+        # A bug or a lost database: nothing was committed; hand the claim back for RQ's retry or the sweep.
+        db.session.rollback()
+        notifications.release(held, f"unexpected error: {type(exc).__name__}: {exc}")
+        raise
+    for message in created:
+        # Due now; the job id matches the one the messages sweep uses, which finds them if Redis is down.
+        schedule_message(message.id, message.due_at or utcnow())
+    return f"texting {len(created)} of {len(numbers)}" + (f" ({note})" if note else "")
+
+
+def _create_texts(held: notifications.Claim, numbers: list[str], body: str) -> tuple[list[Message], str | None]:
+    """Add one message per number that may be texted and settle the claim, in one commit."""
+    now, created, skipped = utcnow(), [], []
     for number in numbers:
         try:
-            get_client().messages.create(to=number, body=body, **_sms_sender(vm))
-            texted += 1
-        except TwilioException as exc:
-            if texted == 0 and _temporary(exc) and not _last_try():
-                notifications.release(held, _twilio_reason(exc))
-                raise
-            errors.append(f"{number}: {_twilio_reason(exc)}")
-    notifications.finish(held, error="; ".join(errors) or None, failed=texted == 0)
-    return f"texted {texted} of {len(numbers)}"
-
-
-def _temporary(exc: TwilioException) -> bool:
-    """Connection trouble, rate limiting and Twilio's 5xx may pass; other 4xx will not."""
-    return not isinstance(exc, TwilioRestException) or exc.status == 429 or exc.status >= 500
-
-
-def _last_try() -> bool:
-    """True when RQ will not retry the current job again (or it runs outside RQ)."""
-    job = get_current_job()
-    return job is None or not job.retries_left
-
-
-def _sms_sender(vm: Voicemail) -> dict[str, str]:
-    service = current_app.config.get("TWILIO_MESSAGING_SERVICE_SID")
-    return {"messaging_service_sid": service} if service else {"from_": vm.to_number or ""}
-
-
-def _twilio_reason(exc: TwilioException) -> str:
-    if isinstance(exc, TwilioRestException):
-        return f"Twilio {exc.status} (code {exc.code}): {exc.msg}"
-    return f"Twilio unreachable: {exc}"
+            created.append(messages.new_message(number, body, [], None, now))
+        except messages.RecipientOptedOut:
+            skipped.append(number)  # they texted STOP (or Twilio said 21610): never text them
+    note = "; ".join(f"{number}: opted out" for number in skipped) or None
+    if not notifications.finish(held, error=note, failed=not created, commit=False):
+        db.session.rollback()  # the claim went stale: whoever holds it now creates the texts
+        return [], "claim went stale"
+    db.session.commit()
+    return created, note
 
 
 def sweep_voicemail_notifications() -> int:

@@ -133,11 +133,15 @@ def claim(channel: Channel, row_id: int) -> Claim | None:
     return Claim(channel, row_id, now) if result.rowcount == 1 else None
 
 
-def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_copy: bool = False) -> bool:
+def finish(
+    held: Claim, *, error: str | None = None, failed: bool = False, sms_copy: bool = False, commit: bool = True
+) -> bool:
     """Record the outcome: sent (with `error` noting partial problems) or failed with `error`.
 
     `sms_copy` makes the SMS copy due in the same UPDATE, so it is queued exactly when the email
-    is settled. Returns False when the claim had gone stale and someone else owns the row now.
+    is settled. `commit=False` leaves the commit to the caller, so rows it added in the same
+    session (the SMS copy's texts) land together with the outcome. Returns False when the claim
+    had gone stale and someone else owns the row now.
     """
     channel = held.channel
     values = {
@@ -149,7 +153,7 @@ def finish(held: Claim, *, error: str | None = None, failed: bool = False, sms_c
     if sms_copy:
         # Only from `none`: an email re-sent after a stale claim must not text everyone again.
         values[SMS.state.key] = case((SMS.state == NotifyState.NONE, NotifyState.PENDING), else_=SMS.state)
-    done = _update_claimed(held, values)
+    done = _update_claimed(held, values, commit=commit)
     if failed and done:
         log.error("%s %s: %s notification failed: %s", channel.model.__tablename__, held.row_id, channel.name, error)
     return done
@@ -173,7 +177,7 @@ def release(held: Claim, error: str, *, sms_copy: bool = False) -> bool:
     return True
 
 
-def _update_claimed(held: Claim, values: dict) -> bool:
+def _update_claimed(held: Claim, values: dict, *, commit: bool = True) -> bool:
     channel = held.channel
     result = db.session.execute(
         update(channel.model)
@@ -185,7 +189,8 @@ def _update_claimed(held: Claim, values: dict) -> bool:
         .values(values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    if commit:
+        db.session.commit()
     if result.rowcount != 1:
         log.warning(
             "%s %s: %s claim went stale before it finished", channel.model.__tablename__, held.row_id, channel.name
