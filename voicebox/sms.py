@@ -12,14 +12,10 @@ from twilio.twiml.messaging_response import MessagingResponse
 from .jobs import optouts as optout_jobs
 from .jobs.inbound import queue_forward
 from .services import conversations, inbound, message_status
-from .webhooks import twilio_signed
+from .webhooks import BadWebhook, twilio_signed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
-
-
-class BadWebhook(ValueError):
-    """A parameter we need is missing or malformed: answered 400."""
 
 
 def xml(response: MessagingResponse, status: int = 200) -> Response:

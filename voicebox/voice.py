@@ -15,14 +15,10 @@ from .extensions import db
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
-from .webhooks import public_url, twilio_signed
+from .webhooks import BadWebhook, public_url, twilio_signed
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-
-class BadWebhook(ValueError):
-    """A webhook request we cannot act on (missing or malformed parameter): answered 400."""
 
 
 def xml(response: VoiceResponse, status: int = 200) -> Response:

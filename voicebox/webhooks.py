@@ -13,6 +13,10 @@ from twilio.request_validator import RequestValidator
 log = logging.getLogger(__name__)
 
 
+class BadWebhook(ValueError):
+    """A webhook request we cannot act on (a missing or malformed parameter): answered 400."""
+
+
 def public_url(path: str, **query: object) -> str:
     """An absolute URL for a callback path, built from PUBLIC_BASE_URL (else this request's host)."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
