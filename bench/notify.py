@@ -24,17 +24,20 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
-import requests
-import sqlalchemy as sa
-from aiosmtpd.controller import Controller
-from twilio.request_validator import RequestValidator
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from tests.pg_schema import private_schema  # noqa: E402
+
 BIN = Path(sys.executable).parent
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -69,17 +72,8 @@ def database_url(given: str | None, folder: str) -> tuple[str, Callable[[], None
     """The DATABASE_URL to use, and a cleanup. PostgreSQL gets a private schema, like the tests."""
     if not given:
         return f"sqlite:///{folder}/bench.db", lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(given.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-
-    sep = "&" if "?" in given else "?"
-    return f"{given}{sep}options=-csearch_path%3D{schema}", drop
+    stack = ExitStack()
+    return stack.enter_context(private_schema(given, "vb_bench")), stack.close
 
 
 def app_env(db_url: str, redis_url: str, smtp_port: int, web_port: int) -> dict[str, str]:

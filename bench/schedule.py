@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from flask_migrate import upgrade  # noqa: E402
 from rq import SimpleWorker  # noqa: E402
 
 from tests.fixtures_prism import PrismTwilio, missing_prerequisite, start_prism, stop_prism  # noqa: E402
+from tests.pg_schema import private_schema  # noqa: E402
 from voicebox import create_app  # noqa: E402
 from voicebox.extensions import db  # noqa: E402
 from voicebox.jobs.messages import sweep_messages  # noqa: E402
@@ -44,20 +45,13 @@ SERVICE = "MG" + "0" * 32
 
 
 def database_url(folder: Path) -> tuple[str, callable]:
-    """Where to build the bench database, and how to drop it afterwards."""
+    """Where to build the bench database (DATABASE_URL's PostgreSQL in a private schema, else SQLite),
+    and how to drop it afterwards."""
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{folder / 'bench.db'}", lambda: None
-    schema = f"vb_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-
-    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}", drop
+    stack = ExitStack()
+    return stack.enter_context(private_schema(url, "vb_bench")), stack.close
 
 
 def fill(total: int, due: int, now) -> None:

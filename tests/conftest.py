@@ -13,10 +13,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from twilio.request_validator import RequestValidator
 
+from tests.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.extensions import db
 
@@ -49,16 +49,8 @@ def database(tmp_path_factory) -> Iterator[dict]:
         path = tmp_path_factory.mktemp("db") / "voicebox.db"
         yield {"DATABASE_URL": f"sqlite:///{path}"}
         return
-    schema = f"vb_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    # The search_path rides in the URL, so worker subprocesses given DATABASE_URL see the same schema.
-    sep = "&" if "?" in url else "?"
-    yield {"DATABASE_URL": f"{url}{sep}options=-csearch_path%3D{schema}"}
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with private_schema(url) as schema_url:
+        yield {"DATABASE_URL": schema_url}
 
 
 def settings(database: dict, redis_url: str, tmp_path, **extra) -> dict:

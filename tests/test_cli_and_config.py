@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from tests.conftest import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN
+from tests.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.config import ConfigError, load_config
 
@@ -117,19 +118,15 @@ def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog)
 def test_db_upgrade_builds_a_fresh_database(tmp_path, database):
     url = database["DATABASE_URL"]
     if url.startswith("sqlite"):
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    else:
-        # A brand-new schema on the same server, so the migration really starts from nothing.
-        import uuid
+        check_fresh_upgrade(f"sqlite:///{tmp_path / 'fresh.db'}")
+        return
+    # A brand-new schema on the same server, so the migration really starts from nothing.
+    with private_schema(url, "vb_fresh") as fresh:
+        check_fresh_upgrade(fresh)
 
-        import sqlalchemy as sa
 
-        schema = f"vb_fresh_{uuid.uuid4().hex[:8]}"
-        base = url.split("?")[0]
-        engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        url = f"{base}?options=-csearch_path%3D{schema}"
+def check_fresh_upgrade(url: str) -> None:
+    """`flask db upgrade` builds the database, and `flask db check` finds models and migrations agree."""
     env = clean_env(
         SECRET_KEY="s",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
@@ -138,28 +135,16 @@ def test_db_upgrade_builds_a_fresh_database(tmp_path, database):
         DATABASE_URL=url,
         REDIS_URL="redis://127.0.0.1:1/0",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Running upgrade  -> 0001" in result.stderr
-    check = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert check.returncode == 0, check.stdout + check.stderr  # models and migrations agree
-    if not url.startswith("sqlite"):
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+    def flask_db(command: str) -> subprocess.CompletedProcess:
+        args = [sys.executable, "-m", "flask", "--app", "wsgi", "db", command]
+        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+    upgraded = flask_db("upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "Running upgrade  -> 0001" in upgraded.stderr
+    checked = flask_db("check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_mailbox_cli_add_list_remove(app, runner):
