@@ -36,18 +36,13 @@ import requests  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from tests.pg_schema import private_schema  # noqa: E402
+from tests.support import free_port  # noqa: E402
+from tests.support.pg_schema import private_schema  # noqa: E402
 
 BIN = Path(sys.executable).parent
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_NUMBER = "+14155550100"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Inbox:

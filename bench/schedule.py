@@ -32,8 +32,8 @@ from flask import current_app  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from rq import SimpleWorker  # noqa: E402
 
-from tests.fixtures_prism import PrismTwilio, missing_prerequisite, start_prism, stop_prism  # noqa: E402
-from tests.pg_schema import private_schema  # noqa: E402
+from tests.support.pg_schema import private_schema  # noqa: E402
+from tests.support.prism import PrismTwilio, missing_prerequisite, start_prism, stop_prism  # noqa: E402
 from voicebox import create_app  # noqa: E402
 from voicebox.extensions import db  # noqa: E402
 from voicebox.jobs.messages import sweep_messages  # noqa: E402

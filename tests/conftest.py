@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import os
 import uuid
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import pytest
 from flask_migrate import upgrade
-from twilio.request_validator import RequestValidator
 
-from tests.pg_schema import private_schema
+from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, Twilio
+from tests.support.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.extensions import db
 
-pytest_plugins = ["tests.fixtures_smtp", "tests.fixtures_prism"]
-
-AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-API_TOKEN = "test-api-token"
-ACCOUNT_SID = "AC" + "0" * 32
+pytest_plugins = ["tests.support.smtp", "tests.support.prism", "tests.support.standin"]
 
 
 @pytest.fixture(scope="session")
@@ -119,36 +114,6 @@ def runner(app):
     return app.test_cli_runner()
 
 
-class Twilio:
-    """Posts webhooks to the app signed exactly as Twilio signs them."""
-
-    def __init__(self, client, public_base: str | None = None, token: str = AUTH_TOKEN):
-        self.client = client
-        self.public_base = public_base
-        self.validator = RequestValidator(token)
-
-    def post(self, path: str, params: dict, *, signature: str | None = None, sign_url: str | None = None):
-        url = sign_url or (self.public_base or "http://localhost").rstrip("/") + path
-        headers = {}
-        if signature is None:
-            signature = self.validator.compute_signature(url, params)
-        if signature:
-            headers["X-Twilio-Signature"] = signature
-        return self.client.post(path, data=params, headers=headers)
-
-
 @pytest.fixture
 def twilio(client):
     return Twilio(client)
-
-
-def twiml(response) -> ET.Element:
-    """Parse a TwiML response, checking it is XML served as XML."""
-    assert response.mimetype in {"text/xml", "application/xml"}, response.mimetype
-    root = ET.fromstring(response.data)
-    assert root.tag == "Response"
-    return root
-
-
-def api_headers() -> dict:
-    return {"Authorization": f"Bearer {API_TOKEN}"}

@@ -6,17 +6,15 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import redis
 
-from tests.conftest import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN
-from tests.pg_schema import private_schema
+from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, REPO
+from tests.support.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.config import ConfigError, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = ["SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "VOICEBOX_API_TOKEN"]
 
 
@@ -48,7 +46,7 @@ def test_wsgi_start_up_message_not_traceback(tmp_path):
     result = subprocess.run(
         [sys.executable, "-c", "import wsgi"],
         cwd=tmp_path,  # no .env here
-        env=clean_env(PYTHONPATH=str(ROOT), SECRET_KEY="x"),
+        env=clean_env(PYTHONPATH=str(REPO), SECRET_KEY="x"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -67,7 +65,7 @@ def test_settings_come_from_dotenv(tmp_path, redis_url):
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
-        env=clean_env(PYTHONPATH=str(ROOT)),
+        env=clean_env(PYTHONPATH=str(REPO)),
         capture_output=True,
         text=True,
         timeout=60,
@@ -107,7 +105,7 @@ def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog)
         "print(r.get('from-web').decode()); r.set('from-worker', '2')"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code], cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=60
     )
     assert result.stdout.strip() == "1", result.stderr
     assert "started embedded Redis" not in result.stderr
@@ -138,7 +136,7 @@ def check_fresh_upgrade(url: str) -> None:
 
     def flask_db(command: str) -> subprocess.CompletedProcess:
         args = [sys.executable, "-m", "flask", "--app", "wsgi", "db", command]
-        return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
 
     upgraded = flask_db("upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
@@ -195,5 +193,5 @@ def test_env_example_documents_every_setting():
 
     from voicebox.config import SETTINGS
 
-    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    documented = set(re.findall(r"^([A-Z_]+)=", (REPO / ".env.example").read_text(), re.M))
     assert documented == set(SETTINGS)

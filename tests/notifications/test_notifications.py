@@ -14,30 +14,21 @@ import pytest
 import time_machine
 from rq.job import Job
 
-from tests.conftest import Twilio, api_headers, twiml
-from tests.helpers import make_mailbox
-from tests.notify_support import (  # noqa: F401  (fixtures)
+from tests.notifications.steps import (
     PUBLIC,
     incoming,
-    mailbox_fixture,
-    notify_app_fixture,
     notify_settings,
-    public_twilio_fixture,
     recording_status,
-    standin_fixture,
     transcription,
     voicemail,
-    work,
-    work_until,
 )
+from tests.support import REPO, Twilio, api_headers, twiml, work, work_until
+from tests.support.builders import make_mailbox
 from voicebox.jobs import sweep, sweep_lock
 from voicebox.jobs.voicemail import job_id, notify_voicemail, send_email, sweep_voicemail_notifications
 from voicebox.models import NotifyState, utcnow
 from voicebox.queueing import enqueue, get_queue, get_redis
 from voicebox.services import notifications
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
 
 # --- waiting for the transcript -------------------------------------------------------------------
 
@@ -311,7 +302,7 @@ def test_two_worker_processes_racing_send_one_email(app, mailbox, twilio, standi
 
     env = _worker_env(app)
     workers = [
-        subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=ROOT, env=env)
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--burst"], cwd=REPO, env=env)
         for _ in range(2)
     ]
     for worker in workers:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import AUTH_TOKEN, api_headers
-from tests.helpers import call_params, make_mailbox
+from tests.support import AUTH_TOKEN, api_headers
+from tests.support.builders import call_params, make_mailbox
 
 
 def leave_voicemail(twilio, n: int, to: str = "+14155550100"):

@@ -9,10 +9,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.conftest import Twilio, api_headers
-from tests.helpers import TWILIO_NUMBER, make_mailbox
-from tests.notify_support import standin_fixture, work_until  # noqa: F401  (standin)
-from tests.sms_support import NOW, PUBLIC, SERVICE, TO, iso, message, post, work
+from tests.support import Twilio, api_headers, work, work_until
+from tests.support.builders import TWILIO_NUMBER, make_mailbox
+from tests.texts.steps import NOW, PUBLIC, SERVICE, TO, iso, message, post
 from voicebox.extensions import db
 from voicebox.jobs import sweep
 from voicebox.models import InboundMessage, NotifyState
@@ -31,11 +30,6 @@ def app_with_prism_and_smtp(make_app, prism, smtp_server):
     with app.app_context():
         make_mailbox(emails=["team@example.com"], timezone="America/New_York")
         yield app
-
-
-@pytest.fixture(name="twilio")
-def public_twilio(client):
-    return Twilio(client, public_base=PUBLIC)
 
 
 _sids = iter(range(1, 10_000))

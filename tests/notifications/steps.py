@@ -1,20 +1,11 @@
-"""Shared steps for the voicemail notification tests: leave a voicemail through signed webhooks,
-and run a real RQ worker (in-process burst worker with its scheduler) until something happens."""
+"""Steps shared by the voicemail notification tests: leave a voicemail through signed webhooks, and
+read the row back."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
-import pytest
-from rq import SimpleWorker
-
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, Twilio
-from tests.helpers import OWNER_CELL, OWNER_DESK, call_params, make_mailbox
-from tests.twilio_standin import TwilioStandIn
+from tests.support.builders import call_params
 from voicebox.extensions import db
 from voicebox.models import Voicemail
-from voicebox.queueing import get_queue, get_redis
 
 PUBLIC = "https://voicebox.example.com"
 CALLER = "+14158675309"
@@ -32,36 +23,6 @@ def notify_settings(smtp_server, standin, **extra) -> dict:
         "NOTIFY_RETRY_INTERVALS": [1, 1, 1],
         **extra,
     }
-
-
-# Fixtures, imported by the notification test modules (pytest finds them under these names).
-@pytest.fixture(name="standin")
-def standin_fixture():
-    host = TwilioStandIn(ACCOUNT_SID, AUTH_TOKEN)
-    yield host
-    host.close()
-
-
-@pytest.fixture(name="app")
-def notify_app_fixture(make_app, smtp_server, standin):
-    app = make_app(**notify_settings(smtp_server, standin))
-    with app.app_context():
-        yield app
-
-
-@pytest.fixture(name="twilio")
-def public_twilio_fixture(client):
-    """Signed for PUBLIC_BASE_URL, as Twilio signs when the app sits behind a proxy."""
-    return Twilio(client, public_base=PUBLIC)
-
-
-@pytest.fixture(name="mailbox")
-def mailbox_fixture(app):
-    return make_mailbox(
-        emails=["owner@example.com", "desk@example.com"],
-        forward_to=[OWNER_CELL, OWNER_DESK],
-        timezone="America/Los_Angeles",
-    )
 
 
 def incoming(twilio, call_sid: str = CALL_SID, caller: str = CALLER):
@@ -106,22 +67,6 @@ def transcription(twilio, text="Hi, it's Jenny. Please call me back about the or
     response = twilio.post("/voice/transcription", params)
     assert response.status_code == 200
     return response
-
-
-def work() -> None:
-    """One burst of a real RQ worker with its scheduler (due scheduled jobs and retries move first)."""
-    SimpleWorker([get_queue()], connection=get_redis()).work(burst=True, with_scheduler=True)
-
-
-def work_until(condition: Callable[[], bool], timeout: float = 20) -> None:
-    """Run burst workers until `condition` holds (for retries and fallbacks that fall due later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        work()
-        if condition():
-            return
-        assert time.monotonic() < deadline, "gave up waiting for the worker"
-        time.sleep(0.2)
 
 
 def voicemail(recording_sid: str = RECORDING_SID) -> Voicemail:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import api_headers
-from tests.helpers import OWNER_CELL, OWNER_DESK
+from tests.support import api_headers
+from tests.support.builders import OWNER_CELL, OWNER_DESK
 
 BODY = {
     "name": "Support",

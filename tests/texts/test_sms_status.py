@@ -10,25 +10,18 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.conftest import Twilio, api_headers
-from tests.sms_support import (  # noqa: F401  (sms_app_fixture: the app, wired to Prism)
+from tests.support import Twilio, api_headers, work
+from tests.texts.steps import (
     NOW,
     PUBLIC,
     TO,
     iso,
     message,
     post,
-    sms_app_fixture,
-    work,
 )
 from voicebox.extensions import db
 from voicebox.models import MessageEvent
 from voicebox.services import optouts
-
-
-@pytest.fixture(name="twilio")
-def public_twilio(client):
-    return Twilio(client, public_base=PUBLIC)
 
 
 def sent_message(client) -> dict:

@@ -14,25 +14,19 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, Twilio, api_headers
-from tests.helpers import OWNER_CELL, OWNER_DESK, make_mailbox
-from tests.notify_support import (  # noqa: F401  (fixtures)
+from tests.notifications.steps import (
     AUDIO,
     PUBLIC,
     RECORDING_SID,
     incoming,
-    mailbox_fixture,
-    notify_app_fixture,
     notify_settings,
-    public_twilio_fixture,
     recording_status,
-    standin_fixture,
     transcription,
     voicemail,
-    work,
-    work_until,
 )
-from tests.twilio_standin import TwilioStandIn
+from tests.support import ACCOUNT_SID, AUTH_TOKEN, Twilio, api_headers, work
+from tests.support.builders import OWNER_CELL, OWNER_DESK, make_mailbox
+from tests.support.standin import TwilioStandIn
 from voicebox.extensions import db
 from voicebox.models import Message, NotifyState, utcnow
 from voicebox.services import optouts

@@ -7,14 +7,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from tests.sms_support import (
+from tests.support import work
+from tests.texts.steps import (
     NOW,
     TO,
     iso,
     message,
     post,
-    sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
-    work,
 )
 from voicebox.extensions import db
 from voicebox.jobs.messages import sweep_messages

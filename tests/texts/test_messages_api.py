@@ -9,15 +9,14 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from tests.conftest import api_headers
-from tests.sms_support import (
+from tests.support import api_headers
+from tests.texts.steps import (
     NOW,
     PUBLIC,
     TO,
     get,
     iso,
     post,
-    sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
 )
 
 VALID = {"to": TO, "body": "hello"}

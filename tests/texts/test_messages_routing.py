@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import time_machine
 
-from tests.sms_support import (
+from tests.support import work
+from tests.texts.steps import (
     NOW,
     PUBLIC,
     SERVICE,
@@ -16,8 +17,6 @@ from tests.sms_support import (
     post,
     scheduled_jobs,
     send_at_param,
-    sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
-    work,
 )
 
 WINDOW_START = timedelta(seconds=1200)

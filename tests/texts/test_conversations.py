@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import Twilio
-from tests.sms_support import work
+from tests.support import Twilio, work
 from voicebox.extensions import db
 from voicebox.models import DeliveryReceipt
 from voicebox.services import optouts
@@ -22,11 +21,6 @@ def conversations_app(make_app):
     app = make_app(PUBLIC_BASE_URL=PUBLIC)
     with app.app_context():
         yield app
-
-
-@pytest.fixture(name="twilio")
-def public_twilio(client):
-    return Twilio(client, public_base=PUBLIC)
 
 
 def event(twilio, kind: str, **params):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import twiml
-from tests.helpers import CALLER, OWNER_CELL, OWNER_DESK, OWNER_HOME, TWILIO_NUMBER, call_params, make_mailbox
+from tests.support import twiml
+from tests.support.builders import CALLER, OWNER_CELL, OWNER_DESK, OWNER_HOME, TWILIO_NUMBER, call_params, make_mailbox
 from voicebox.extensions import db
 from voicebox.models import Call
 
@@ -98,7 +98,7 @@ def test_unknown_or_disabled_number_is_refused_politely(app, twilio, enabled):
 
 
 def test_callback_urls_use_public_base_url(make_app):
-    from tests.conftest import Twilio
+    from tests.support import Twilio
 
     app = make_app(PUBLIC_BASE_URL="https://abc123.ngrok.app/")
     with app.app_context():

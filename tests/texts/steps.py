@@ -1,37 +1,22 @@
-"""Shared pieces of the text tests: an app wired to Prism, a real RQ worker, and small helpers."""
+"""Small steps shared by the text tests: API calls, fresh reads of a message, times as Twilio writes them."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from rq import SimpleWorker
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
-from tests.conftest import api_headers
+from tests.support import api_headers
 from voicebox.extensions import db
 from voicebox.models import Message
-from voicebox.queueing import get_queue, get_redis
+from voicebox.queueing import get_queue
 
 PUBLIC = "https://voicebox.example.com"
 SERVICE = "MG" + "0" * 32
 TO = "+14155550123"
 # A fixed "now" for time-machine: a Monday in 2027, well clear of DST changes.
 NOW = datetime(2027, 2, 1, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture(name="app")
-def sms_app_fixture(make_app, prism):
-    """The app with its Twilio client talking to Prism through the recording layer."""
-    app = make_app(TWILIO_HTTP_CLIENT=prism, PUBLIC_BASE_URL=PUBLIC, TWILIO_MESSAGING_SERVICE_SID=SERVICE)
-    with app.app_context():
-        yield app
-
-
-def work() -> None:
-    """Run a real RQ worker (with its scheduler) until the queue is empty."""
-    SimpleWorker([get_queue()], connection=get_redis()).work(burst=True, with_scheduler=True)
 
 
 def scheduled_jobs() -> dict[str, datetime]:

@@ -9,8 +9,9 @@ import time_machine
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
-from tests.fixtures_prism import PrismTwilio, free_port
-from tests.sms_support import (
+from tests.support import free_port, work
+from tests.support.prism import PrismTwilio
+from tests.texts.steps import (
     NOW,
     PUBLIC,
     SERVICE,
@@ -19,8 +20,6 @@ from tests.sms_support import (
     message,
     post,
     scheduled_jobs,
-    sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
-    work,
 )
 from voicebox.extensions import db
 from voicebox.jobs import sweep, sweep_lock
@@ -58,6 +57,22 @@ def test_the_sweep_hands_off_a_message_whose_job_was_lost(client, prism):
     [create] = prism.creates()
     assert create.accepted_by_prism and create.data["SendAt"] == send_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert message(message_id).status == "scheduled"
+
+
+def test_one_sweep_a_minute_however_many_workers_enqueue_it(client, prism):
+    # Every worker's scheduler enqueues the sweep each minute; a Redis lock lets only the first one run.
+    send_at = NOW + timedelta(minutes=5)
+    with time_machine.travel(NOW, tick=False):
+        post(client, "/api/messages", {"to": TO, "body": "x", "send_at": iso(send_at)})
+    lose_every_job()
+    get_redis().delete(sweep_lock())
+    with time_machine.travel(send_at + timedelta(seconds=20), tick=False):
+        assert sweep()["messages"] == 1
+        lose_every_job()  # lost again: only the lock stops a second sweep in the same minute finding it
+        assert sweep() == {}
+        assert 0 < get_redis().ttl(sweep_lock()) <= 50  # it expires: a crashed sweep cannot block the next minute
+        get_redis().delete(sweep_lock())  # the next minute (Redis keeps real time, not time-machine's)
+        assert sweep()["messages"] == 1
 
 
 def test_the_sweep_sends_our_own_message_whose_job_was_lost(client, prism):
@@ -196,6 +211,23 @@ def test_twilio_5xx_retries_with_backoff_then_succeeds(client, prism):
         work()
     row = message(message_id)
     assert len(prism.creates()) == 3 and row.twilio_sid == prism.creates()[-1].body["sid"]
+    assert row.error_code is None
+
+
+def test_twilio_429_is_retried_with_backoff_not_failed(client, prism):
+    # Twilio error 20429: a request answered 429 was never processed and is safe to retry after backing off.
+    prism.fail_next(times=1, status=429, code=20429, message="Too Many Requests")
+    with time_machine.travel(NOW, tick=False):
+        answer = post(client, "/api/messages", {"to": TO, "body": "x"})
+    assert answer.json["status"] == "queued" and answer.json["twilio_sid"] is None
+    assert answer.json["events"][-1]["kind"] == "retry"
+    assert "HTTP 429 code 20429" in answer.json["events"][-1]["detail"]
+    message_id = answer.json["id"]
+    assert message(message_id).due_at == NOW + timedelta(seconds=5)
+    with time_machine.travel(NOW + timedelta(seconds=5), tick=False):
+        work()
+    row = message(message_id)
+    assert len(prism.creates()) == 2 and row.twilio_sid == prism.creates()[-1].body["sid"]
     assert row.error_code is None
 
 

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from tests.sms_support import (
+from tests.support import work
+from tests.texts.steps import (
     TO,
     get,
     message,
     post,
-    sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
-    work,
 )
 from voicebox.extensions import db
 from voicebox.models import Message
@@ -242,6 +241,6 @@ def test_enrol_in_an_unknown_sequence_is_404(client):
 
 
 def _auth() -> dict:
-    from tests.conftest import api_headers
+    from tests.support import api_headers
 
     return api_headers()

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from twilio.request_validator import RequestValidator
 
-from tests.conftest import Twilio, twiml
-from tests.helpers import call_params, make_mailbox
+from tests.support import Twilio, twiml
+from tests.support.builders import call_params, make_mailbox
 from voicebox.extensions import db
 from voicebox.models import Call
+from voicebox.webhooks import twilio_signed
 
 ROUTES = [
     "/voice/incoming",
@@ -183,7 +185,15 @@ def test_the_app_recovers_after_the_failure(app, twilio, broken_calls_table):
 
 # --- schema ----------------------------------------------------------------------------------------
 
-XSD = Path(__file__).resolve().parents[2] / "shared" / "twiml" / "twiml_voicebox_patched.xsd"
+# The schema lives in shared/ beside the checkout (or beside the folder of worktrees).
+XSD = next(
+    (
+        xsd
+        for up in Path(__file__).resolve().parents
+        if (xsd := up / "shared/twiml/twiml_voicebox_patched.xsd").exists()
+    ),
+    Path("../shared/twiml/twiml_voicebox_patched.xsd"),
+)
 
 
 def test_every_kind_of_answer_is_valid_twiml(app, twilio):
@@ -215,17 +225,39 @@ def test_every_kind_of_answer_is_valid_twiml(app, twilio):
         assert schema.validate(document), (response.data, schema.error_log)
 
 
-def test_signing_helper_matches_twilio_documented_example():
-    # The example from Twilio's security docs: proves tests sign the way Twilio does.
-    from twilio.request_validator import RequestValidator
+# Twilio's worked example from its webhook security docs: auth token 12345, a URL with a query string,
+# these parameters, and the X-Twilio-Signature Twilio sends for them.
+DOCUMENTED_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+DOCUMENTED_PARAMS = {
+    "CallSid": "CA1234567890ABCDE",
+    "Caller": "+14158675309",
+    "Digits": "1234",
+    "From": "+14158675309",
+    "To": "+18005551212",
+}
+DOCUMENTED_SIGNATURE = "RSOYDt4T1cUTdK1PDd93/VVr8B8="
 
+
+def test_signing_helper_matches_twilio_documented_example():
+    # Proves the tests sign the way Twilio does (every other test relies on it).
     validator = RequestValidator("12345")
-    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
-    params = {
-        "CallSid": "CA1234567890ABCDE",
-        "Caller": "+14158675309",
-        "Digits": "1234",
-        "From": "+14158675309",
-        "To": "+18005551212",
-    }
-    assert validator.compute_signature(url, params) == "RSOYDt4T1cUTdK1PDd93/VVr8B8="
+    assert validator.compute_signature(DOCUMENTED_URL, DOCUMENTED_PARAMS) == DOCUMENTED_SIGNATURE
+
+
+@pytest.mark.parametrize("public_base", [None, "https://mycompany.com"])
+def test_our_signature_check_accepts_twilio_documented_example(make_app, public_base):
+    # Direct, or behind a proxy that Twilio reaches as https://mycompany.com while we see http://localhost.
+    app = make_app(TWILIO_AUTH_TOKEN="12345", PUBLIC_BASE_URL=public_base)
+    app.add_url_rule("/myapp.php", "documented", twilio_signed(lambda: "accepted"), methods=["POST"])
+    client = app.test_client()
+    base_url = "https://mycompany.com" if public_base is None else "http://localhost"
+
+    def post(query="foo=1&bar=2", params=DOCUMENTED_PARAMS, signature=DOCUMENTED_SIGNATURE):
+        headers = {"X-Twilio-Signature": signature}
+        return client.post(f"/myapp.php?{query}", base_url=base_url, data=params, headers=headers)
+
+    assert post().status_code == 200
+    assert post(params={**DOCUMENTED_PARAMS, "Digits": "1235"}).status_code == 403
+    assert post(query="foo=1&bar=3").status_code == 403
+    assert post(query="foo=1").status_code == 403
+    assert post(signature=DOCUMENTED_SIGNATURE.lower()).status_code == 403

@@ -18,7 +18,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -32,9 +31,10 @@ import pytest
 import requests
 from twilio.http.response import Response
 
+from tests.support import free_port
 from voicebox.twilio_client import BaseUrlHttpClient
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]  # tests/, where package.json and node_modules are
 PRISM = TESTS / "node_modules" / ".bin" / "prism"
 SPECS = TESTS / "node_modules" / "@twilio-alpha" / "mcp" / "twilio-oai" / "spec" / "json"
 SPEC = SPECS / "twilio_api_v2010.json"
@@ -42,12 +42,6 @@ CONVERSATIONS_SPEC = SPECS / "twilio_conversations_v1.json"
 ACCOUNT = "AC" + "0" * 32
 CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 ONE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/((?:SM|MM)\w+)\.json$")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 MESSAGES_PROBE = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"

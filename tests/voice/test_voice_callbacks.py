@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from tests.conftest import Twilio, twiml
-from tests.helpers import CALLER, TWILIO_NUMBER, call_params, make_mailbox
+from tests.support import Twilio, twiml
+from tests.support.builders import CALLER, TWILIO_NUMBER, call_params, make_mailbox
 from voicebox.extensions import db
 from voicebox.models import Call, NotifyState, Voicemail
 
