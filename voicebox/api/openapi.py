@@ -42,6 +42,13 @@ def _ref(model: type[BaseModel], schemas: dict[str, Any], mode: Literal["validat
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query field's schema without pydantic's null branch and title: an absent parameter is the null."""
+    prop = {k: v for k, v in prop.items() if k != "title" and not (k == "default" and v is None)}
+    options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+    return prop | (options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+
+
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = [
         {"name": name, "in": "path", "required": True, "schema": {"type": CONVERTER_TYPES.get(conv, "string")}}
@@ -50,6 +57,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.query is not None:
         schema = op.query.model_json_schema()
         for name, prop in schema["properties"].items():
+            prop = _query_schema(prop)
             description = prop.pop("description", None)
             param = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
             params.append(param | ({"description": description} if description else {}))

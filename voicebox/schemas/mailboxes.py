@@ -53,7 +53,7 @@ class MailboxPatch(BaseModel):
 
 
 class MailboxOut(BaseModel):
-    """A mailbox as answered: `MailboxOut.model_validate(row)`."""
+    """A mailbox."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -92,7 +92,7 @@ class NotificationOut(BaseModel):
 
 
 class VoicemailOut(BaseModel):
-    """A voicemail as answered (never with Twilio credentials): `VoicemailOut.model_validate(row)`."""
+    """A voicemail (never with Twilio credentials: `recording_url` is the bare URL)."""
 
     model_config = ConfigDict(from_attributes=True)
 

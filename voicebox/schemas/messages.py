@@ -178,7 +178,7 @@ def _list_or_empty(value: Any) -> Any:
 
 
 class MessageOut(BaseModel):
-    """A text with its history, as answered: `MessageOut.model_validate(row)`."""
+    """A text with its history."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -239,7 +239,7 @@ class StepOut(BaseModel):
 
 
 class SequenceOut(BaseModel):
-    """A sequence as answered: `SequenceOut.model_validate(row)`."""
+    """A drip sequence and its steps."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -257,7 +257,7 @@ class SequenceOut(BaseModel):
 
 
 class EnrollmentOut(BaseModel):
-    """An enrollment and its texts, as answered: `EnrollmentOut.model_validate(row)`."""
+    """An enrollment and its texts."""
 
     model_config = ConfigDict(from_attributes=True)
 
