@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
+    from .api import init_app as init_api
     from .media import bp as media_bp
     from .sms import bp as sms_bp
     from .voice import bp as voice_bp
@@ -63,7 +63,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(media_bp)
-    app.register_blueprint(api_bp)
+    init_api(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -13,7 +13,7 @@ from rq import Worker
 
 from .extensions import db
 from .queueing import get_queue, get_redis, redis_url
-from .schemas.mailboxes import MailboxIn
+from .schemas.mailboxes import MailboxIn, MailboxOut
 from .services import mailboxes
 from .sms_cli import sms_cli
 
@@ -104,9 +104,7 @@ def mailbox_add(no_screen: bool, **fields) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def mailbox_list(as_json: bool) -> None:
     """List mailboxes."""
-    from .api.mailboxes import mailbox_json
-
-    rows = [mailbox_json(m) for m in mailboxes.list_mailboxes()]
+    rows = [MailboxOut.model_validate(m).model_dump(mode="json") for m in mailboxes.list_mailboxes()]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

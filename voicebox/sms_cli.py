@@ -8,9 +8,9 @@ import click
 from flask.cli import AppGroup
 from pydantic import ValidationError
 
-from .api.errors import from_validation_error
+from .errors import from_validation_error
 from .jobs import messages as jobs
-from .schemas.messages import MessageIn
+from .schemas.messages import MessageIn, MessageOut
 from .services import delivery
 from .services import messages as service
 
@@ -79,10 +79,11 @@ def sms_cancel(message_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def sms_list(status: str | None, to: str | None, sequence_id: int | None, limit: int, as_json: bool) -> None:
     """List texts, newest first."""
-    from .api.messages import message_json
-
     try:
-        rows = [message_json(m) for m in service.list_messages(status, to, sequence_id, limit)]
+        rows = [
+            MessageOut.model_validate(m).model_dump(mode="json")
+            for m in service.list_messages(status, to, sequence_id, limit)
+        ]
     except service.InvalidInput as exc:
         raise click.UsageError(str(exc)) from exc
     if as_json:

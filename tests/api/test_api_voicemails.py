@@ -1,9 +1,11 @@
-"""GET /api/voicemails: newest first, filtered by mailbox, never leaking credentials."""
+"""/api/voicemails: newest first, filtered by mailbox, never leaking credentials; read/unread and soft delete."""
 
 from __future__ import annotations
 
 from tests.support import AUTH_TOKEN, api_headers
 from tests.support.builders import call_params, make_mailbox
+from voicebox.extensions import db
+from voicebox.models import Voicemail
 
 
 def leave_voicemail(twilio, n: int, to: str = "+14155550100"):
@@ -83,3 +85,52 @@ def test_deleting_a_mailbox_keeps_its_voicemails_unlinked(app, client, twilio):
     [vm] = client.get("/api/voicemails", headers=api_headers()).get_json()["items"]
     assert vm["mailbox_id"] is None and vm["transcript"] == "message 1"
     assert client.get(f"/api/voicemails?mailbox={new.id}", headers=api_headers()).get_json()["items"] == []
+
+
+def test_mark_read_and_unread(app, client, twilio):
+    make_mailbox()
+    leave_voicemail(twilio, 4)
+    [vm] = client.get("/api/voicemails", headers=api_headers()).get_json()["items"]
+    assert vm["is_read"] is False
+    read = client.patch(f"/api/voicemails/{vm['id']}", json={"read": True}, headers=api_headers())
+    assert read.status_code == 200 and read.get_json()["is_read"] is True
+    assert client.get(f"/api/voicemails/{vm['id']}", headers=api_headers()).get_json()["is_read"] is True
+    db.session.rollback()  # the requests share this test's session: drop anything the service left uncommitted
+    assert db.session.get(Voicemail, vm["id"]).is_read is True
+    unread = client.patch(f"/api/voicemails/{vm['id']}", json={"read": False}, headers=api_headers())
+    assert unread.get_json()["is_read"] is False
+    db.session.rollback()
+    assert db.session.get(Voicemail, vm["id"]).is_read is False
+
+
+def test_mark_read_rejects_bad_bodies(app, client, twilio):
+    make_mailbox()
+    leave_voicemail(twilio, 5)
+    [vm] = client.get("/api/voicemails", headers=api_headers()).get_json()["items"]
+    for body, field in (({}, "read"), ({"read": "maybe"}, "read"), ({"read": True, "deleted": True}, "deleted")):
+        answer = client.patch(f"/api/voicemails/{vm['id']}", json=body, headers=api_headers())
+        assert answer.status_code == 400, body
+        assert answer.get_json()["error"]["code"] == "validation_error"
+        assert answer.get_json()["error"]["field"] == field
+    missing = client.patch("/api/voicemails/999", json={"read": True}, headers=api_headers())
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (404, "not_found")
+    assert client.patch(f"/api/voicemails/{vm['id']}", json={"read": True}).status_code == 401
+
+
+def test_delete_hides_the_voicemail_but_keeps_the_row(app, client, twilio):
+    make_mailbox()
+    leave_voicemail(twilio, 6)
+    leave_voicemail(twilio, 8)
+    old, new = sorted(client.get("/api/voicemails", headers=api_headers()).get_json()["items"], key=lambda vm: vm["id"])
+    assert client.delete(f"/api/voicemails/{old['id']}", headers=api_headers()).status_code == 204
+    listed = client.get("/api/voicemails", headers=api_headers()).get_json()["items"]
+    assert [vm["id"] for vm in listed] == [new["id"]]
+    for answer in (
+        client.get(f"/api/voicemails/{old['id']}", headers=api_headers()),
+        client.patch(f"/api/voicemails/{old['id']}", json={"read": True}, headers=api_headers()),
+        client.delete(f"/api/voicemails/{old['id']}", headers=api_headers()),
+    ):
+        assert (answer.status_code, answer.get_json()["error"]["code"]) == (404, "not_found")
+    db.session.rollback()  # committed, not only pending in the shared session
+    row = db.session.get(Voicemail, old["id"])
+    assert row.is_deleted is True and row.transcript == "message 6"

@@ -1,14 +1,17 @@
-"""Build /api/openapi.json from the same pydantic schemas that validate requests."""
+"""Build /api/openapi.json from the same pydantic schemas that validate requests and serialize answers."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from .errors import ErrorOut
+from ..schemas.errors import ErrorOut
+
+PATH_PARAM = re.compile(r"<(?:([a-z]+):)?([a-z_]+)>")
+CONVERTER_TYPES = {"int": "integer", "float": "number"}
 
 
 @dataclass
@@ -17,41 +20,61 @@ class Operation:
     rule: str
     summary: str
     body: type[BaseModel] | None
+    query: type[BaseModel] | None
     response: type[BaseModel] | None
     many: bool
     status: int
-    query: tuple[str, ...]
 
 
 OPERATIONS: list[Operation] = []
 
 
 def _openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return PATH_PARAM.sub(r"{\2}", rule)
 
 
-def _ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True)
+def _ref(model: type[BaseModel], schemas: dict[str, Any], mode: Literal["validation", "serialization"]) -> dict:
+    # Answers are described as serialized (aliases such as "from", computed fields), bodies as validated.
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", by_alias=True, mode=mode)
     for name, sub in schema.pop("$defs", {}).items():
         schemas[name] = sub
     schemas[model.__name__] = schema
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
-    error = {"content": {"application/json": {"schema": _ref(ErrorOut, schemas)}}}
-    out: dict[str, Any] = {"summary": op.summary, "responses": {}}
+def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query field's schema without pydantic's null branch and title: an absent parameter is the null."""
+    prop = {k: v for k, v in prop.items() if k != "title" and not (k == "default" and v is None)}
+    options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+    return prop | (options[0] if len(options) == 1 else {"anyOf": options} if options else {})
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = [
-        {"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
-        for n in re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", op.rule)
+        {"name": name, "in": "path", "required": True, "schema": {"type": CONVERTER_TYPES.get(conv, "string")}}
+        for conv, name in PATH_PARAM.findall(op.rule)
     ]
-    params += [{"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in op.query]
-    if params:
+    if op.query is not None:
+        schema = op.query.model_json_schema()
+        for name, prop in schema["properties"].items():
+            prop = _query_schema(prop)
+            description = prop.pop("description", None)
+            param = {"name": name, "in": "query", "required": name in schema.get("required", []), "schema": prop}
+            params.append(param | ({"description": description} if description else {}))
+    return params
+
+
+def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    error = {"content": {"application/json": {"schema": _ref(ErrorOut, schemas, "serialization")}}}
+    out: dict[str, Any] = {"summary": op.summary}
+    if params := _parameters(op):
         out["parameters"] = params
     if op.body is not None:
-        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(op.body, schemas)}}}
+        content = {"application/json": {"schema": _ref(op.body, schemas, "validation")}}
+        out["requestBody"] = {"required": True, "content": content}
+    out["responses"] = {}
     if op.response is not None:
-        schema = _ref(op.response, schemas)
+        schema = _ref(op.response, schemas, "serialization")
         if op.many:
             schema = {"type": "object", "properties": {"items": {"type": "array", "items": schema}}}
         out["responses"][str(op.status)] = {"description": "OK", "content": {"application/json": {"schema": schema}}}

@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
-
+from ..errors import ApiError
 from ..jobs.optouts import queue_cancel
 from ..models.optouts import OptOut
 from ..schemas.common import normalise_e164
-from ..schemas.optouts import OptOutIn, OptOutOut
+from ..schemas.optouts import OptInQuery, OptOutEventOut, OptOutIn, OptOutOut, OptOutQuery
 from ..services import optouts
-from . import not_found, operation, parse_body
-from .errors import ApiError
+from . import not_found, operation
 
 
-def optout_json(row: OptOut) -> dict:
-    """The API view of a number's opt-out state with its history."""
-    return OptOutOut(
-        number=row.number,
-        opted_out=row.opted_out,
-        source=row.source,
-        changed_at=row.changed_at,
-        history=[
-            {"action": e.action, "source": e.source, "detail": e.detail, "at": e.created_at}
-            for e in optouts.history(row.number)
-        ],
-    ).model_dump(mode="json")
+def _with_history(row: OptOut) -> OptOutOut:
+    """The number's state with its history (kept in its own table, so not on the row)."""
+    out = OptOutOut.model_validate(row)
+    out.history = [OptOutEventOut.model_validate(event) for event in optouts.history(row.number)]
+    return out
 
 
 def _number(raw: str) -> str:
@@ -38,27 +29,25 @@ def _number(raw: str) -> str:
     "GET",
     "/optouts",
     "Numbers that opted out (all=1: every number ever seen)",
+    query=OptOutQuery,
     response=OptOutOut,
     many=True,
-    query=("all",),
 )
-def list_optouts():
-    rows = optouts.list_optouts(only_current=request.args.get("all") not in ("1", "true"))
-    return jsonify(items=[optout_json(row) for row in rows])
+def list_optouts(query: OptOutQuery):
+    return [_with_history(row) for row in optouts.list_optouts(only_current=not query.all)]
 
 
 @operation("POST", "/optouts", "Opt a number out by hand", body=OptOutIn, response=OptOutOut, status=201)
-def create_optout():
-    data = parse_body(OptOutIn)
-    if optouts.set_opted_out(data.number, True, "api", data.note):
-        queue_cancel(data.number)
-    return jsonify(optout_json(optouts.get(data.number))), 201
+def create_optout(body: OptOutIn):
+    if optouts.set_opted_out(body.number, True, "api", body.note):
+        queue_cancel(body.number)
+    return _with_history(optouts.get(body.number))
 
 
-@operation("DELETE", "/optouts/<number>", "Opt a number back in by hand", response=OptOutOut)
-def delete_optout(number: str):
+@operation("DELETE", "/optouts/<number>", "Opt a number back in by hand", query=OptInQuery, response=OptOutOut)
+def delete_optout(number: str, query: OptInQuery):
     number = _number(number)
     if optouts.get(number) is None:
         raise not_found(f"opt-out for {number}")
-    optouts.set_opted_out(number, False, "api", request.args.get("note"))
-    return jsonify(optout_json(optouts.get(number)))
+    optouts.set_opted_out(number, False, "api", query.note)
+    return _with_history(optouts.get(number))

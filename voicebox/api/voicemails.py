@@ -1,62 +1,45 @@
-"""/api/voicemails."""
+"""/api/voicemails: list, read and delete (soft: the row stays, hidden)."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from sqlalchemy import select
-
-from ..extensions import db
 from ..models import Voicemail
-from ..schemas.mailboxes import VoicemailOut
+from ..schemas.mailboxes import VoicemailOut, VoicemailPatch, VoicemailQuery
+from ..services import voicemails as service
 from . import not_found, operation
-from .errors import ApiError
 
 
-def voicemail_json(vm: Voicemail) -> dict:
-    """The API view of a voicemail (never with Twilio credentials)."""
-    return VoicemailOut(
-        id=vm.id,
-        mailbox_id=vm.mailbox_id,
-        call_sid=vm.call_sid,
-        recording_sid=vm.recording_sid,
-        **{"from": vm.from_number},
-        to=vm.to_number,
-        duration=vm.duration,
-        recording_url=vm.recording_url,
-        recording_status=vm.recording_status,
-        transcript=vm.transcript,
-        transcription_status=vm.transcription_status,
-        notification={
-            "state": vm.notify_state,
-            "error": vm.notify_error,
-            "attempts": vm.notify_attempts,
-            "sent_at": vm.notified_at.isoformat() if vm.notified_at else None,
-        },
-        is_read=vm.is_read,
-        created_at=vm.created_at,
-    ).model_dump(mode="json", by_alias=True)
+def _load(voicemail_id: int) -> Voicemail:
+    voicemail = service.get_visible_voicemail(voicemail_id)
+    if voicemail is None:
+        raise not_found(f"voicemail {voicemail_id}")
+    return voicemail
 
 
 @operation(
-    "GET", "/voicemails", "List voicemails, newest first", response=VoicemailOut, many=True, query=("mailbox", "limit")
+    "GET", "/voicemails", "List voicemails, newest first", query=VoicemailQuery, response=VoicemailOut, many=True
 )
-def list_voicemails():
-    query = select(Voicemail).where(Voicemail.is_deleted.is_(False))
-    mailbox = request.args.get("mailbox")
-    if mailbox is not None:
-        if not mailbox.isdigit():
-            raise ApiError(400, "validation_error", "mailbox: must be a mailbox id", "mailbox")
-        query = query.where(Voicemail.mailbox_id == int(mailbox))
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 500:
-        raise ApiError(400, "validation_error", "limit: must be 1 to 500", "limit")
-    rows = db.session.scalars(query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(int(limit)))
-    return jsonify(items=[voicemail_json(vm) for vm in rows])
+def list_voicemails(query: VoicemailQuery):
+    return service.list_voicemails(query.mailbox, query.limit)
 
 
 @operation("GET", "/voicemails/<int:voicemail_id>", "Get a voicemail", response=VoicemailOut)
 def get_voicemail(voicemail_id: int):
-    vm = db.session.get(Voicemail, voicemail_id)
-    if vm is None or vm.is_deleted:
-        raise not_found(f"voicemail {voicemail_id}")
-    return jsonify(voicemail_json(vm))
+    return _load(voicemail_id)
+
+
+@operation(
+    "PATCH",
+    "/voicemails/<int:voicemail_id>",
+    "Mark a voicemail read or unread",
+    body=VoicemailPatch,
+    response=VoicemailOut,
+)
+def patch_voicemail(voicemail_id: int, body: VoicemailPatch):
+    return service.mark_read(_load(voicemail_id), body.read)
+
+
+@operation(
+    "DELETE", "/voicemails/<int:voicemail_id>", "Delete a voicemail (hidden from the API from then on)", status=204
+)
+def delete_voicemail(voicemail_id: int):
+    service.soft_delete(_load(voicemail_id))

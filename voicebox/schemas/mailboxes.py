@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, computed_field, field_validator
 
 from .common import E164, TimeZone
 
@@ -53,10 +53,14 @@ class MailboxPatch(BaseModel):
 
 
 class MailboxOut(BaseModel):
+    """A mailbox."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
-    twilio_number: str | None
-    forward_to: list[str]
+    twilio_number: str | None = Field(validation_alias="numbers")
+    forward_to: list[str] = Field(validation_alias="targets")
     ring_mode: str
     emails: list[str]
     language: str
@@ -69,21 +73,66 @@ class MailboxOut(BaseModel):
     sms_notify: bool
     created_at: datetime
 
+    @field_validator("twilio_number", mode="before")
+    @classmethod
+    def _first_number(cls, numbers: Any) -> Any:
+        return numbers[0].e164 if numbers else None
+
+    @field_validator("forward_to", mode="before")
+    @classmethod
+    def _target_numbers(cls, targets: Any) -> Any:
+        return [target.number for target in targets]
+
+
+class NotificationOut(BaseModel):
+    state: str
+    error: str | None
+    attempts: int
+    sent_at: str | None
+
 
 class VoicemailOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
+    """A voicemail (never with Twilio credentials: `recording_url` is the bare URL)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     mailbox_id: int | None
     call_sid: str | None
     recording_sid: str
-    from_: str | None = Field(alias="from")
-    to: str | None
+    from_: str | None = Field(validation_alias="from_number", serialization_alias="from")
+    to: str | None = Field(validation_alias="to_number")
     duration: int | None
     recording_url: str | None
     recording_status: str | None
     transcript: str | None
     transcription_status: str | None
-    notification: dict
     is_read: bool
     created_at: datetime
+    notify_state: str = Field(exclude=True)
+    notify_error: str | None = Field(exclude=True)
+    notify_attempts: int = Field(exclude=True)
+    notified_at: datetime | None = Field(exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def notification(self) -> NotificationOut:
+        sent_at = self.notified_at.isoformat() if self.notified_at else None
+        return NotificationOut(
+            state=self.notify_state, error=self.notify_error, attempts=self.notify_attempts, sent_at=sent_at
+        )
+
+
+class VoicemailPatch(BaseModel):
+    """What a reader may change on a voicemail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read: bool
+
+
+class VoicemailQuery(BaseModel):
+    """GET /api/voicemails filters."""
+
+    mailbox: int | None = Field(default=None, description="Only this mailbox's voicemails")
+    limit: int = Field(default=100, ge=1, le=500)

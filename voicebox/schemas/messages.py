@@ -8,8 +8,18 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+)
 
+from ..services.statuses import reason
 from .common import E164, TimeZone
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -154,52 +164,106 @@ class MessageError(BaseModel):
 
 
 class MessageEventOut(BaseModel):
-    at: datetime
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime = Field(validation_alias="created_at")
     kind: str
     status: str | None
     error_code: str | None
     detail: str | None
 
 
+def _list_or_empty(value: Any) -> Any:
+    return list(value or [])
+
+
 class MessageOut(BaseModel):
+    """A text with its history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
-    to: str
+    to: str = Field(validation_alias="to_number")
     body: str
-    media_urls: list[str]
+    media_urls: Annotated[list[str], BeforeValidator(_list_or_empty)]
     send_at: datetime | None = Field(description="UTC; null means as soon as possible")
     status: str = Field(
         description="pending|queued|scheduled|sending|sent|delivered|undelivered|failed|canceled",
     )
     twilio_sid: str | None
-    error: MessageError | None
-    cancel_requested: bool
+    cancel_requested: bool = Field(validation_alias="cancel_requested_at")
     sequence_id: int | None
     enrollment_id: int | None
     created_at: datetime
     events: list[MessageEventOut]
+    error_code: str | None = Field(exclude=True)
+    error_message: str | None = Field(exclude=True)
+    error_more_info: str | None = Field(exclude=True)
+
+    @field_validator("cancel_requested", mode="before")
+    @classmethod
+    def _requested(cls, requested_at: Any) -> bool:
+        return requested_at is not None and requested_at is not False
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def error(self) -> MessageError | None:
+        if not (self.error_code or self.error_message):
+            return None
+        return MessageError(
+            code=self.error_code,
+            message=self.error_message,
+            more_info=self.error_more_info,
+            reason=reason(self.error_code),
+        )
+
+
+class MessageQuery(BaseModel):
+    """GET /api/messages filters."""
+
+    status: str | None = None
+    to: str | None = None
+    sequence: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    limit: int = Field(default=100, ge=1, le=500)
 
 
 class StepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     offset_days: int
     offset_minutes: int
     at: str | None
     body: str
-    media_urls: list[str]
+    media_urls: Annotated[list[str], BeforeValidator(_list_or_empty)]
 
 
 class SequenceOut(BaseModel):
+    """A drip sequence and its steps."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     name: str
-    quiet_hours: list[str] | None
     steps: list[StepOut]
     created_at: datetime
+    quiet_start: str | None = Field(exclude=True)
+    quiet_end: str | None = Field(exclude=True)
+
+    @computed_field(description="[start, end), local")  # type: ignore[prop-decorator]
+    @property
+    def quiet_hours(self) -> list[str] | None:
+        return [self.quiet_start, self.quiet_end] if self.quiet_start and self.quiet_end else None
 
 
 class EnrollmentOut(BaseModel):
+    """An enrollment and its texts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     sequence_id: int
-    to: str
+    to: str = Field(validation_alias="to_number")
     anchor: str
     timezone: str
     status: str

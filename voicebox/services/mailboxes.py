@@ -9,14 +9,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import ForwardTarget, Mailbox, PhoneNumber, RingMode
 from ..schemas.mailboxes import MailboxIn, MailboxPatch
-
-
-class Conflict(ValueError):
-    """The change would break a uniqueness rule; `field` names the culprit."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
+from . import Conflict
 
 
 def list_mailboxes() -> list[Mailbox]:

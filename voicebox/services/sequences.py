@@ -15,17 +15,10 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, Message, Sequence, SequenceStep, utcnow
 from ..schemas.messages import EnrollmentIn, SequenceIn
+from . import Conflict
 from .messages import InvalidInput, cancel_many, check_send_at, new_message
 
 QuietHours = tuple[time, time]
-
-
-class Conflict(ValueError):
-    """The change would break a uniqueness rule; `field` names the culprit."""
-
-    def __init__(self, message: str, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _hhmm(value: str) -> time:

@@ -13,6 +13,33 @@ from ..models import Call, NotifyState, Voicemail
 from .rows import insert_ignore
 
 
+def list_voicemails(mailbox_id: int | None = None, limit: int = 100) -> list[Voicemail]:
+    """Voicemails not deleted, newest first, optionally of one mailbox."""
+    query = select(Voicemail).where(Voicemail.is_deleted.is_(False))
+    if mailbox_id is not None:
+        query = query.where(Voicemail.mailbox_id == mailbox_id)
+    return list(db.session.scalars(query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(limit)))
+
+
+def get_visible_voicemail(voicemail_id: int) -> Voicemail | None:
+    """One voicemail, or None when it does not exist or was deleted."""
+    voicemail = db.session.get(Voicemail, voicemail_id)
+    return None if voicemail is None or voicemail.is_deleted else voicemail
+
+
+def mark_read(voicemail: Voicemail, read: bool = True) -> Voicemail:
+    """Mark a voicemail read (or unread again)."""
+    voicemail.is_read = read
+    db.session.commit()
+    return voicemail
+
+
+def soft_delete(voicemail: Voicemail) -> None:
+    """Hide a voicemail from every list; the row (and its notification history) stays for the record."""
+    voicemail.is_deleted = True
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class RecordingEvent:
     """The fields of a recording callback (status callback or <Record> action)."""
