@@ -22,12 +22,13 @@ from tests.sms_support import (
     sms_app_fixture,  # noqa: F401  (the app, wired to Prism)
     work,
 )
+from voicebox import throttle
 from voicebox.extensions import db
 from voicebox.jobs import sweep, sweep_lock
 from voicebox.jobs.messages import sweep_messages
 from voicebox.models import Message
 from voicebox.queueing import get_queue, get_redis
-from voicebox.services import delivery, throttle
+from voicebox.services import delivery
 
 WINDOW_END = timedelta(days=35)
 HANDOFF_LEAD = timedelta(minutes=10)
@@ -270,7 +271,7 @@ def test_a_worker_whose_lease_ran_out_cancels_its_scheduled_duplicate(client, pr
         work()  # worker B takes the row over and hands it off
     with time_machine.travel(lease_end + timedelta(seconds=1), tick=False):
         late = delivery._create_at_twilio(message(message_id), scheduled=True)  # A's request lands at last
-        assert delivery._settle(message(message_id), stalled, late.sid, late.status, True, lease_end) is None
+        assert delivery._settle(message(message_id), stalled, late.sid, late.status, True, lease_end).run_again is None
     first, duplicate = prism.creates()
     assert message(message_id).twilio_sid == first.body["sid"] != late.sid
     [cancel] = prism.cancels()

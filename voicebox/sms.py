@@ -11,7 +11,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from .jobs import optouts as optout_jobs
 from .jobs.inbound import queue_forward
-from .services import conversations, inbound, message_status
+from .services import conversations, inbound, statuses
 from .webhooks import BadWebhook, twilio_signed
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _media_urls() -> list[str]:
 
 @sms_route("/sms/status")
 def status() -> MessagingResponse:
-    result = message_status.record_callback(
+    result = statuses.record_callback(
         request.form.to_dict(flat=True), form("MessageSid"), form("MessageStatus", max_length=32)
     )
     if result.unsubscribed:

@@ -60,8 +60,8 @@ def _opted_out(exc: service.RecipientOptedOut):
     return ApiError(409, "recipient_opted_out", str(exc), "to").response()
 
 
-@bp.errorhandler(service.NotCancelable)
-def _not_cancelable(exc: service.NotCancelable):
+@bp.errorhandler(delivery.NotCancelable)
+def _not_cancelable(exc: delivery.NotCancelable):
     return ApiError(409, exc.code, str(exc)).response()
 
 

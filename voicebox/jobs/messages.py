@@ -15,9 +15,9 @@ from rq.job import Job
 
 from .. import queueing
 from ..extensions import db
-from ..models import Message, utcnow
+from ..models import utcnow
 from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
-from ..services import delivery, messages, optouts, statuses
+from ..services import delivery, messages, optouts
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +32,15 @@ def job_id(message_id: int, due_at: datetime) -> str:
 
 def deliver_message(message_id: int) -> None:
     """RQ job: do what the message is owed (waiting up to 30 s for a throttle slot); safe to run twice."""
-    run_again = delivery.deliver(message_id, throttle_wait=30.0)
-    if run_again is not None:
-        schedule(message_id, run_again)
-    _after_refusal(message_id)
+    _follow_up(message_id, delivery.deliver(message_id, throttle_wait=30.0))
 
 
-def _after_refusal(message_id: int) -> None:
-    """Twilio refused with 21610 (the recipient had texted STOP): cancel the rest for them too."""
-    message = db.session.get(Message, message_id)
-    if message is not None and message.error_code == statuses.UNSUBSCRIBED:
-        queue_cancel(message.to_number)
+def _follow_up(message_id: int, result: delivery.Delivery) -> None:
+    """Enqueue the next step, and after a 21610 refusal (they texted STOP) cancel the rest for them."""
+    if result.run_again is not None:
+        schedule(message_id, result.run_again)
+    if result.unsubscribed is not None:
+        queue_cancel(result.unsubscribed)
 
 
 def queue_cancel(number: str) -> bool:
@@ -60,7 +58,7 @@ def cancel_messages_to(number: str) -> int:
     """
     if not optouts.is_opted_out(number):
         return 0  # opted back in before we ran
-    at_twilio = messages.cancel_all_to(number)
+    at_twilio = delivery.cancel_all_to(number)
     for message in at_twilio:
         schedule(message.id, message.due_at or utcnow())
     log.info("opt-out %s: %d scheduled message(s) to cancel at Twilio", number, len(at_twilio))
@@ -76,14 +74,12 @@ def schedule(message_id: int, at: datetime) -> None:
 def kick(message_id: int) -> None:
     """From a web request or the CLI: act now if due and a throttle slot is free, else enqueue."""
     try:
-        run_again = delivery.deliver(message_id, throttle_wait=0)
+        result = delivery.deliver(message_id, throttle_wait=0)
     except Exception:  # the row is stored and due: never lose the caller's answer over this
         log.exception("message %s: immediate delivery failed; the sweep will retry it", message_id)
         db.session.rollback()
         return
-    if run_again is not None:
-        schedule(message_id, run_again)
-    _after_refusal(message_id)
+    _follow_up(message_id, result)
 
 
 def sweep_messages() -> int:

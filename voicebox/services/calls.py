@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Call, Mailbox, PhoneNumber, RingMode
 from ..phrases import Voice
-from .rows import insert_ignore
+from ..rows import insert_ignore
 
 # DialCallStatus values that mean the forwarded leg was answered (when calls are not screened).
 ANSWERED = {"completed", "answered"}

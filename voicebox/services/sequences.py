@@ -15,7 +15,8 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, Message, Sequence, SequenceStep, utcnow
 from ..schemas.messages import EnrollmentIn, SequenceIn
-from .messages import InvalidInput, cancel_many, check_send_at, new_message
+from .delivery import cancel_many
+from .messages import InvalidInput, check_send_at, new_message
 
 QuietHours = tuple[time, time]
 

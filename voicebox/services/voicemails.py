@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 
 from ..extensions import db
 from ..models import Call, NotifyState, Voicemail
-from .rows import insert_ignore
+from ..rows import insert_ignore
 
 
 @dataclass(frozen=True)
