@@ -7,11 +7,11 @@ import logging
 from flask import current_app
 from rq import Retry
 
-from .. import mailer, queueing
+from .. import mail_transport, queueing
 from ..extensions import db
 from ..models import InboundMessage
 from ..queueing import enqueue, job_is_live
-from ..services import notifications
+from ..services import emails, notifications
 from ..services.notifications import INBOUND_EMAIL
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,14 @@ def forward_inbound(message_id: int) -> str:
     if held is None:
         return "claimed elsewhere or already settled"
     text = db.session.get(InboundMessage, message_id, populate_existing=True)
-    email = mailer.inbound_message(text)
+    email = emails.inbound_email(text)
     if not email.recipients:
         notifications.finish(held, error="the mailbox is gone or has no email address", failed=True)
         return "failed: no recipients"
     try:
         # At-least-once, as for voicemails: a crash between SMTP's acceptance and `finish` re-sends.
-        refused = mailer.deliver(email)
-    except mailer.SendError as exc:
+        refused = mail_transport.send(email)
+    except mail_transport.SendError as exc:
         if exc.permanent:
             notifications.finish(held, error=exc.reason, failed=True)
             return f"failed: {exc.reason}"

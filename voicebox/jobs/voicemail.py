@@ -17,11 +17,11 @@ from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from .. import mailer, queueing
+from .. import mail_transport, queueing
 from ..extensions import db
 from ..models import Message, NotifyState, utcnow
 from ..queueing import enqueue, get_redis, job_is_live
-from ..services import messages, notifications
+from ..services import emails, messages, notifications
 from ..services.notifications import EMAIL, SMS
 from ..services.voicemail_summary import sms_text, summarize
 from .messages import schedule as schedule_message
@@ -89,14 +89,14 @@ def send_email(voicemail_id: int) -> str:
     if vm is None:
         return "voicemail deleted"
     wants_sms = bool(vm.mailbox and vm.mailbox.sms_notify)
-    if not mailer.recipients(vm):
+    if not emails.recipients(vm):
         notifications.finish(held, error="the voicemail's mailbox is gone or has no email address", failed=True)
         return "failed: no recipients"
     try:
         # At-least-once from here: a crash after SMTP accepts but before `finish` commits leaves
         # the claim to go stale, and the sweep sends again (see services/notifications.py).
-        refused = mailer.deliver(mailer.voicemail_message(vm))
-    except mailer.SendError as exc:
+        refused = mail_transport.send(emails.voicemail_email(vm))
+    except mail_transport.SendError as exc:
         return _settle_failure(held, exc, wants_sms)
     except Exception as exc:
         # A bug or a surprise (e.g. a template error): hand the claim back so the retry or the
@@ -109,7 +109,7 @@ def send_email(voicemail_id: int) -> str:
     return "sent"
 
 
-def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms: bool) -> str:
+def _settle_failure(held: notifications.Claim, exc: mail_transport.SendError, wants_sms: bool) -> str:
     if exc.permanent:
         notifications.finish(held, error=exc.reason, failed=True, sms_copy=wants_sms)
         _queue_sms(held.row_id, wants_sms)

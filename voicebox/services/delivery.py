@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from flask import current_app
 from sqlalchemy import select, update
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
@@ -21,6 +20,7 @@ from .. import throttle
 from ..extensions import db
 from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
 from ..twilio_client import get_client
+from ..urls import public_url
 from . import optouts, statuses
 from .messages import Plan, Route, add_event, plan
 
@@ -71,11 +71,6 @@ def _docs(code: str | None) -> str | None:
     if code and code.isdigit() and int(code) >= 10000:  # Twilio error codes, not HTTP statuses
         return f"https://www.twilio.com/docs/errors/{code}"
     return None
-
-
-def status_callback_url() -> str:
-    """Where Twilio reports this message's status: <PUBLIC_BASE_URL>/sms/status."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/status"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -179,7 +174,7 @@ def _create_at_twilio(message: Message, scheduled: bool):
         "to": message.to_number,
         "body": message.body,
         "messaging_service_sid": message.messaging_service_sid,
-        "status_callback": status_callback_url(),
+        "status_callback": public_url("/sms/status"),  # PUBLIC_BASE_URL is required for texts
     }
     if message.media_urls:
         params["media_url"] = list(message.media_urls)
