@@ -136,23 +136,23 @@ def recording() -> VoiceResponse:
 @voice_route("/recording-status", fallback="error")
 def recording_status() -> VoiceResponse:
     event = _recording_event(with_status=True)
-    voicemails.record_recording(event)
+    pending_id = voicemails.record_recording(event)
     # Queued on every callback that leaves the email pending, not only the first: a duplicate
     # collapses into the same job id, and a retry after a Redis outage gets queued at once.
-    voicemail_jobs.queue_notification(event.recording_sid, "recording")
+    voicemail_jobs.queue_notification(pending_id, "recording")
     return twiml.empty()
 
 
 @voice_route("/transcription", fallback="error")
 def transcription() -> VoiceResponse:
-    voicemails.record_transcription(
+    pending_id = voicemails.record_transcription(
         required("RecordingSid"),
         request.form.get("CallSid"),
         request.form.get("TranscriptionText"),
         required("TranscriptionStatus"),
         request.form.get("TranscriptionSid"),
     )
-    voicemail_jobs.queue_notification(request.form["RecordingSid"], "transcript")
+    voicemail_jobs.queue_notification(pending_id, "transcript")
     return twiml.empty()
 
 

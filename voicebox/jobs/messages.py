@@ -11,18 +11,16 @@ import logging
 from datetime import datetime
 
 import redis
-from rq.job import Job
 
 from .. import queueing
 from ..extensions import db
 from ..models import utcnow
-from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
+from ..queueing import enqueue, get_queue, live_job_ids, retry_policy
 from ..services import delivery, messages, optouts
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 5000  # rows per sweep; more wait for the next minute
-LIVE = {"queued", "scheduled", "deferred", "started"}
 
 
 def job_id(message_id: int, due_at: datetime) -> str:
@@ -89,10 +87,10 @@ def sweep_messages() -> int:
         return 0
     ids = [job_id(message_id, due_at) for message_id, due_at in due]
     try:
-        live = {job.id for job in Job.fetch_many(ids, connection=get_redis()) if job and _is_live(job)}
+        live = live_job_ids(ids)
         queue = get_queue()
         lost = [
-            queue.prepare_data(deliver_message, (message_id,), job_id=jid, retry=DEFAULT_RETRY)
+            queue.prepare_data(deliver_message, (message_id,), job_id=jid, retry=retry_policy())
             for (message_id, _), jid in zip(due, ids, strict=True)
             if jid not in live
         ]
@@ -103,10 +101,3 @@ def sweep_messages() -> int:
     if lost:
         log.info("message sweep: enqueued %d of %d due messages", len(lost), len(due))
     return len(lost)
-
-
-def _is_live(job: Job) -> bool:
-    try:
-        return job.get_status(refresh=False) in LIVE
-    except Exception:  # a job whose hash Redis half lost
-        return False
