@@ -119,9 +119,9 @@ def dial_complete() -> VoiceResponse:
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
     decision = calls.after_dial(call_sid, required("DialCallStatus"), int(attempt), mailbox)
-    if decision.action == "hangup":
+    if decision.action == calls.DialAction.HANGUP:
         return twiml.hangup()
-    if decision.action == "dial":
+    if decision.action == calls.DialAction.DIAL:
         return _forward(mailbox, decision.attempt, decision.numbers)
     return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
 
