@@ -76,6 +76,21 @@ def test_the_sweep_sends_our_own_message_whose_job_was_lost(client, prism):
     assert message(message_id).twilio_sid == create.body["sid"]
 
 
+def test_the_sweep_replaces_a_job_whose_hash_redis_half_lost(client, prism):
+    # A job hash without its data (Redis evicted part of it) holds no work; reading it must not stop
+    # the sweep for every other row (RQ's Job.fetch_many raises NoSuchJobError for the whole batch).
+    send_at = NOW + timedelta(minutes=5)
+    with time_machine.travel(NOW, tick=False):
+        message_id = post(client, "/api/messages", {"to": TO, "body": "x", "send_at": iso(send_at)}).json["id"]
+    [job_id] = scheduled_jobs()
+    get_redis().hdel(Job.key_for(job_id), "data")
+    with time_machine.travel(send_at + timedelta(seconds=20), tick=False):
+        assert sweep_messages() == 1
+        work()
+    [create] = prism.creates()
+    assert message(message_id).twilio_sid == create.body["sid"]
+
+
 def test_the_sweep_reads_only_due_rows(client, prism):
     with time_machine.travel(NOW, tick=False):
         for days in (40, 50, 60):

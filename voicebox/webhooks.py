@@ -63,7 +63,7 @@ def twilio_signed(view: Callable) -> Callable:
 
 
 def xml(response: TwiML, status: int = 200) -> Response:
-    """TwiML as text/xml (never text/html, which Twilio reports as an error)."""
+    """TwiML served as text/xml (a content type Twilio cannot process is its error 12300)."""
     return Response(response.to_xml(), status=status, mimetype="text/xml")
 
 
