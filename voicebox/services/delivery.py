@@ -258,6 +258,14 @@ class NotCancelable(Exception):
         self.code = code
 
 
+class TwilioRefused(RuntimeError):
+    """Twilio answered a request with a final error other than the ones we map (e.g. 20404)."""
+
+    def __init__(self, failure: TwilioFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
 def request_cancel(message: Message) -> bool:
     """Cancel locally if it never left us; otherwise mark the cancel as owed. True if canceled already.
 
@@ -411,14 +419,6 @@ def _finish(message: Message, token: str, kind: str, detail: str, *, error_code=
     db.session.execute(update(Message).where(Message.id == message.id, Message.claim_token == token).values(**values))
     add_event(message, kind, detail, status=status, error_code=error_code)
     db.session.commit()
-
-
-class TwilioRefused(RuntimeError):
-    """Twilio answered a request with a final error other than the ones we map (e.g. 20404)."""
-
-    def __init__(self, failure: TwilioFailure) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
 
 
 def cancel(message: Message) -> CancelResult:
