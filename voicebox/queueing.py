@@ -15,14 +15,17 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from rq import Queue, Retry
-from rq.job import Job
+from rq.job import Job, JobStatus
 
 from .redis_server import redis_url_for
 
 log = logging.getLogger(__name__)
 
-# Exponential-ish backoff for jobs that talk to SMTP or Twilio: ~8 minutes of retries in all.
-DEFAULT_RETRY = Retry(max=6, interval=[5, 15, 30, 60, 120, 240])
+# Exponential-ish backoff for jobs that talk to Twilio: ~8 minutes of retries in all.
+DEFAULT_RETRY_INTERVALS = (5, 15, 30, 60, 120, 240)
+NOTIFY_RETRY = "NOTIFY_RETRY_INTERVALS"  # the setting that notification jobs (SMTP) back off by
+# A job in one of these still holds its work; any other (finished, failed, canceled, stopped) does not.
+LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED})
 
 
 def init_app(app: Flask) -> None:
@@ -55,6 +58,12 @@ def job_id(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", raw)
 
 
+def retry_policy(setting: str | None = None) -> Retry:
+    """RQ's Retry, one retry per interval: from the config list `setting`, else DEFAULT_RETRY_INTERVALS."""
+    intervals = list(current_app.config[setting] if setting else DEFAULT_RETRY_INTERVALS)
+    return Retry(max=len(intervals), interval=intervals)
+
+
 def get_queue() -> Queue:
     """The app's RQ queue."""
     return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
@@ -65,12 +74,14 @@ def enqueue(
     *args: Any,
     job_id: str | None = None,
     at: datetime | None = None,
-    retry: Retry | None = DEFAULT_RETRY,
+    retry: Retry | None = None,
 ) -> Job | None:
     """Enqueue `func(*args)` now, or at `at` via RQ's scheduler; None if Redis is unreachable.
 
-    A fixed `job_id` makes the enqueue idempotent while the job is still queued or scheduled.
+    `retry` defaults to `retry_policy()`. A fixed `job_id` makes the enqueue idempotent while the
+    job is still queued or scheduled.
     """
+    retry = retry or retry_policy()
     try:
         queue = get_queue()
         if job_id and _is_live(job_id):
@@ -83,13 +94,28 @@ def enqueue(
         return None
 
 
+def live_job_ids(job_ids: list[str]) -> set[str]:
+    """The ids whose RQ job still holds the work (queued, scheduled, deferred or running).
+
+    One pipeline of reads, not Job.fetch_many, which raises for the whole batch when Redis has lost
+    part of one job's hash; such a job is not live. Raises RedisError when Redis is unreachable.
+    """
+    with get_redis().pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "status")
+            pipe.hexists(Job.key_for(job_id), "data")
+        answers = pipe.execute()
+    statuses, has_data = answers[0::2], answers[1::2]
+    return {
+        job_id
+        for job_id, status, data in zip(job_ids, statuses, has_data, strict=True)
+        if data and status and status.decode() in LIVE_STATUSES
+    }
+
+
 def _is_live(job_id: str) -> bool:
     """True when a job with this id is queued, scheduled, deferred or running."""
-    try:
-        status = Job.fetch(job_id, connection=get_redis()).get_status(refresh=False)
-    except Exception:  # NoSuchJobError, or a job whose data Redis lost
-        return False
-    return status in {"queued", "scheduled", "deferred", "started"}
+    return job_id in live_job_ids([job_id])
 
 
 def job_is_live(job_id: str) -> bool:

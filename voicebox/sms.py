@@ -2,55 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from .jobs import optouts as optout_jobs
 from .jobs.inbound import queue_forward
-from .services import conversations, inbound, message_status
-from .webhooks import BadWebhook, twilio_signed
+from .services import conversations, inbound, statuses
+from .webhooks import BadWebhook, required, webhook_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 
 
-def xml(response: MessagingResponse, status: int = 200) -> Response:
-    return Response(response.to_xml(), status=status, mimetype="text/xml")
-
-
 def sms_route(rule: str):
-    """Register a signed messaging webhook that answers TwiML: 400 for bad input, never an HTML page.
+    """Register a signed messaging webhook (see webhooks.webhook_route): 400 for bad input.
 
     Anything unexpected reaches the app's error handler, which logs it and answers 500 with an empty
     <Response/>, so Twilio records the failure (every handler here is idempotent, so a retry is safe).
     """
-
-    def decorate(view: Callable[[], MessagingResponse]):
-        @functools.wraps(view)
-        def wrapper():
-            try:
-                return xml(view())
-            except BadWebhook as exc:
-                log.warning("bad %s webhook: %s", request.path, exc)
-                return xml(MessagingResponse(), 400)
-
-        return bp.post(rule, endpoint=view.__name__)(twilio_signed(wrapper))
-
-    return decorate
-
-
-def form(name: str, max_length: int = 64) -> str:
-    """A required, non-empty form parameter of sane length."""
-    value = request.form.get(name, "").strip()
-    if not value:
-        raise BadWebhook(f"missing parameter {name}")
-    if len(value) > max_length:
-        raise BadWebhook(f"{name} is longer than {max_length} characters")
-    return value
+    return webhook_route(bp, rule, bad_request=MessagingResponse)
 
 
 def _media_urls() -> list[str]:
@@ -62,8 +34,8 @@ def _media_urls() -> list[str]:
 
 @sms_route("/sms/status")
 def status() -> MessagingResponse:
-    result = message_status.record_callback(
-        request.form.to_dict(flat=True), form("MessageSid"), form("MessageStatus", max_length=32)
+    result = statuses.record_callback(
+        request.form.to_dict(flat=True), required("MessageSid"), required("MessageStatus", max_length=32)
     )
     if result.unsubscribed:
         optout_jobs.queue_cancel(result.unsubscribed)
@@ -73,9 +45,9 @@ def status() -> MessagingResponse:
 @sms_route("/sms/incoming")
 def incoming() -> MessagingResponse:
     text = inbound.InboundText(
-        message_sid=form("MessageSid"),
-        from_number=form("From"),
-        to_number=form("To"),
+        message_sid=required("MessageSid"),
+        from_number=required("From"),
+        to_number=required("To"),
         body=request.form.get("Body", ""),
         media_urls=_media_urls(),
         opt_out_type=request.form.get("OptOutType", "").strip() or None,
@@ -96,9 +68,8 @@ def conversation_events() -> MessagingResponse:
     # Conversations gives a post-event webhook 5 seconds: store, enqueue any lookup, answer.
     params = request.form.to_dict(flat=True)
     event = params.get("EventType", "")
-    required = conversations.REQUIRED.get(event, ())
-    for name in required:
-        form(name, max_length=64)
+    for name in conversations.REQUIRED.get(event, ()):
+        required(name)
     result = conversations.handle_event(event, params)
     if result.address:
         optout_jobs.queue_cancel(result.address)

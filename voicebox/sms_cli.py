@@ -63,7 +63,7 @@ def sms_cancel(message_id: int) -> None:
         raise click.UsageError(f"no message {message_id}")
     try:
         result = delivery.cancel(message)
-    except (service.NotCancelable, delivery.TwilioRefused) as exc:
+    except (delivery.NotCancelable, delivery.TwilioRefused) as exc:
         raise click.ClickException(str(exc)) from exc
     if result.retry_at is not None:
         jobs.schedule(message.id, result.retry_at)

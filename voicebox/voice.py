@@ -2,54 +2,41 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 
-import phonenumbers
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
-from .extensions import db
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
-from .webhooks import BadWebhook, public_url, twilio_signed
+from .urls import callback_url
+from .webhooks import BadWebhook, e164, optional_int, required, webhook_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
 
-def xml(response: VoiceResponse, status: int = 200) -> Response:
-    return Response(response.to_xml(), status=status, mimetype="text/xml")
-
-
 def voice_route(rule: str, fallback: str = "voicemail"):
-    """Register a signed voice webhook that always answers TwiML, never an HTML error page.
+    """Register a signed voice webhook (see webhooks.webhook_route); a bad request hears an apology.
 
     `fallback` is what an unexpected exception answers: "voicemail" (apology, then <Record>) keeps
     the caller's message; "hangup" suits a forwarded leg, whose hang-up sends the caller to voicemail;
     "error" (an empty <Response/> with status 500) suits callbacks no caller hears, so the failure
     shows in Twilio's debugger instead of passing for success.
     """
+    return webhook_route(
+        bp,
+        rule,
+        bad_request=lambda: twiml.said_then_hangup(calls.voice_for(None), "bad_request"),
+        on_error=lambda: _failed(fallback),
+    )
 
-    def decorate(view: Callable[[], VoiceResponse]):
-        @functools.wraps(view)
-        def wrapper():
-            try:
-                return xml(view())
-            except BadWebhook as exc:
-                log.warning("bad %s webhook: %s", request.path, exc)
-                return xml(twiml.said_then_hangup(calls.voice_for(None), "bad_request"), 400)
-            except Exception:
-                log.exception("voice webhook %s failed; answering with fallback TwiML", request.path)
-                db.session.rollback()
-                return xml(_fallback(fallback), 500 if fallback == "error" else 200)
 
-        return bp.post(rule, endpoint=view.__name__)(twilio_signed(wrapper))
-
-    return decorate
+def _failed(fallback: str) -> tuple[VoiceResponse, int]:
+    log.exception("voice webhook %s failed; answering with fallback TwiML", request.path)
+    return _fallback(fallback), 500 if fallback == "error" else 200
 
 
 def _fallback(kind: str) -> VoiceResponse:
@@ -67,40 +54,10 @@ def _max_length() -> int:
 
 def _voicemail_urls() -> twiml.VoicemailUrls:
     return twiml.VoicemailUrls(
-        action=public_url("/voice/recording"),
-        transcribe_callback=public_url("/voice/transcription"),
-        status_callback=public_url("/voice/recording-status"),
+        action=callback_url("/voice/recording"),
+        transcribe_callback=callback_url("/voice/transcription"),
+        status_callback=callback_url("/voice/recording-status"),
     )
-
-
-def required(name: str) -> str:
-    """A form parameter that must be present and non-empty."""
-    value = request.form.get(name, "").strip()
-    if not value:
-        raise BadWebhook(f"missing parameter {name}")
-    return value
-
-
-def e164(name: str) -> str:
-    """A required parameter that must be a valid E.164 phone number."""
-    value = required(name)
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise BadWebhook(f"{name} is not an E.164 number: {value!r}") from exc
-    if not value.startswith("+") or not phonenumbers.is_possible_number(parsed):
-        raise BadWebhook(f"{name} is not an E.164 number: {value!r}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def optional_int(name: str, maximum: int = 86_400) -> int | None:
-    """An optional whole number from 0 to `maximum` (a day of seconds fits any recording)."""
-    value = request.form.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) > maximum:
-        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
-    return int(value)
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
@@ -108,8 +65,8 @@ def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | No
         calls.voice_for(mailbox),
         numbers,
         ring_timeout=mailbox.ring_timeout,
-        action=public_url("/voice/dial-complete", attempt=attempt),
-        screen_url=public_url("/voice/screen") if mailbox.screen_calls else None,
+        action=callback_url("/voice/dial-complete", attempt=attempt),
+        screen_url=callback_url("/voice/screen") if mailbox.screen_calls else None,
         greeting=greeting,
     )
 
@@ -137,7 +94,7 @@ def screen() -> VoiceResponse:
         voice,
         mailbox=mailbox.name if mailbox else "",
         caller=spoken,
-        action=public_url("/voice/screen-result"),
+        action=callback_url("/voice/screen-result"),
         timeout=current_app.config["SCREEN_TIMEOUT_SECONDS"],
     )
 
@@ -162,9 +119,9 @@ def dial_complete() -> VoiceResponse:
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
     decision = calls.after_dial(call_sid, required("DialCallStatus"), int(attempt), mailbox)
-    if decision.action == "hangup":
+    if decision.action == calls.DialAction.HANGUP:
         return twiml.hangup()
-    if decision.action == "dial":
+    if decision.action == calls.DialAction.DIAL:
         return _forward(mailbox, decision.attempt, decision.numbers)
     return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
 
@@ -179,23 +136,23 @@ def recording() -> VoiceResponse:
 @voice_route("/recording-status", fallback="error")
 def recording_status() -> VoiceResponse:
     event = _recording_event(with_status=True)
-    voicemails.record_recording(event)
+    pending_id = voicemails.record_recording(event)
     # Queued on every callback that leaves the email pending, not only the first: a duplicate
     # collapses into the same job id, and a retry after a Redis outage gets queued at once.
-    voicemail_jobs.queue_notification(event.recording_sid, "recording")
+    voicemail_jobs.queue_notification(pending_id, "recording")
     return twiml.empty()
 
 
 @voice_route("/transcription", fallback="error")
 def transcription() -> VoiceResponse:
-    voicemails.record_transcription(
+    pending_id = voicemails.record_transcription(
         required("RecordingSid"),
         request.form.get("CallSid"),
         request.form.get("TranscriptionText"),
         required("TranscriptionStatus"),
         request.form.get("TranscriptionSid"),
     )
-    voicemail_jobs.queue_notification(request.form["RecordingSid"], "transcript")
+    voicemail_jobs.queue_notification(pending_id, "transcript")
     return twiml.empty()
 
 

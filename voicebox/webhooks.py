@@ -1,14 +1,18 @@
-"""Twilio webhook plumbing: signature checks and absolute callback URLs."""
+"""Twilio webhook plumbing: the route decorator, signature checks, form parsing and TwiML answers."""
 
 from __future__ import annotations
 
 import functools
 import logging
 from collections.abc import Callable
-from urllib.parse import urlencode
 
-from flask import abort, current_app, request
+import phonenumbers
+from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from twilio.twiml import TwiML
+
+from .extensions import db
+from .urls import public_base
 
 log = logging.getLogger(__name__)
 
@@ -17,26 +21,17 @@ class BadWebhook(ValueError):
     """A webhook request we cannot act on (a missing or malformed parameter): answered 400."""
 
 
-def public_url(path: str, **query: object) -> str:
-    """An absolute URL for a callback path, built from PUBLIC_BASE_URL (else this request's host)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    url = base.rstrip("/") + path
-    if query:
-        url += "?" + urlencode(query)
-    return url
-
-
 def signed_url() -> str:
     """The URL Twilio signed: PUBLIC_BASE_URL + path + query when set, else the URL we were asked for.
 
     Behind ngrok or a reverse proxy the request's own URL is not the one Twilio used,
     so the public base URL is what makes validation work there.
     """
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = public_base()
     if not base:
         return request.url
     query = request.query_string.decode()
-    return base.rstrip("/") + request.path + (f"?{query}" if query else "")
+    return base + request.path + (f"?{query}" if query else "")
 
 
 def signature_is_valid() -> bool:
@@ -65,3 +60,71 @@ def twilio_signed(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def xml(response: TwiML, status: int = 200) -> Response:
+    """TwiML served as text/xml (a content type Twilio cannot process is its error 12300)."""
+    return Response(response.to_xml(), status=status, mimetype="text/xml")
+
+
+def webhook_route(
+    bp: Blueprint,
+    rule: str,
+    bad_request: Callable[[], TwiML],
+    on_error: Callable[[], tuple[TwiML, int]] | None = None,
+):
+    """Register a signed Twilio webhook on `bp` that always answers TwiML, never an HTML error page.
+
+    A BadWebhook answers `bad_request()` with 400. Anything else answers `on_error()` (TwiML, status)
+    after a rollback; without `on_error` it reaches the app's error handler (an empty <Response/>, 500).
+    """
+
+    def decorate(view: Callable[[], TwiML]):
+        @functools.wraps(view)
+        def wrapper():
+            try:
+                return xml(view())
+            except BadWebhook as exc:
+                log.warning("bad %s webhook: %s", request.path, exc)
+                return xml(bad_request(), 400)
+            except Exception:
+                if on_error is None:
+                    raise
+                db.session.rollback()
+                return xml(*on_error())  # called while handling, so it may log the traceback
+
+        return bp.post(rule, endpoint=view.__name__)(twilio_signed(wrapper))
+
+    return decorate
+
+
+def required(name: str, max_length: int = 64) -> str:
+    """A required, non-empty form parameter of sane length (Twilio's SIDs are 34 characters)."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        raise BadWebhook(f"missing parameter {name}")
+    if len(value) > max_length:
+        raise BadWebhook(f"{name} is longer than {max_length} characters")
+    return value
+
+
+def e164(name: str) -> str:
+    """A required parameter that must be a valid E.164 phone number."""
+    value = required(name)
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise BadWebhook(f"{name} is not an E.164 number: {value!r}") from exc
+    if not value.startswith("+") or not phonenumbers.is_possible_number(parsed):
+        raise BadWebhook(f"{name} is not an E.164 number: {value!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def optional_int(name: str, maximum: int = 86_400) -> int | None:
+    """An optional whole number from 0 to `maximum` (a day of seconds fits any recording)."""
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > maximum:
+        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
+    return int(value)

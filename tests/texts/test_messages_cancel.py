@@ -139,9 +139,9 @@ def test_cancel_while_a_worker_hands_it_off_is_honoured_by_that_worker(client, p
         answer = cancel(client, out["id"], when=handoff)
         assert answer.status_code == 200 and answer.json["cancel_requested"] is True
         created = delivery._create_at_twilio(message(out["id"]), scheduled=True)
-        run_again = delivery._settle(message(out["id"]), token, created.sid, created.status, True, handoff)
+        run_again = delivery._settle(message(out["id"]), token, created.sid, created.status, True, handoff).run_again
         assert run_again == handoff  # the worker owes the cancel now
-        assert delivery.deliver(out["id"]) is None
+        assert delivery.deliver(out["id"]).run_again is None
     assert message(out["id"]).status == "canceled"
     assert len(prism.creates()) == 1 and len(prism.cancels()) == 1
 

@@ -21,12 +21,13 @@ from tests.texts.steps import (
     post,
     scheduled_jobs,
 )
+from voicebox import throttle
 from voicebox.extensions import db
 from voicebox.jobs import sweep, sweep_lock
 from voicebox.jobs.messages import sweep_messages
 from voicebox.models import Message
 from voicebox.queueing import get_queue, get_redis
-from voicebox.services import delivery, throttle
+from voicebox.services import delivery
 
 WINDOW_END = timedelta(days=35)
 HANDOFF_LEAD = timedelta(minutes=10)
@@ -87,6 +88,21 @@ def test_the_sweep_sends_our_own_message_whose_job_was_lost(client, prism):
         work()
     [create] = prism.creates()
     assert "SendAt" not in create.data
+    assert message(message_id).twilio_sid == create.body["sid"]
+
+
+def test_the_sweep_replaces_a_job_whose_hash_redis_half_lost(client, prism):
+    # A job hash without its data (Redis evicted part of it) holds no work; reading it must not stop
+    # the sweep for every other row (RQ's Job.fetch_many raises NoSuchJobError for the whole batch).
+    send_at = NOW + timedelta(minutes=5)
+    with time_machine.travel(NOW, tick=False):
+        message_id = post(client, "/api/messages", {"to": TO, "body": "x", "send_at": iso(send_at)}).json["id"]
+    [job_id] = scheduled_jobs()
+    get_redis().hdel(Job.key_for(job_id), "data")
+    with time_machine.travel(send_at + timedelta(seconds=20), tick=False):
+        assert sweep_messages() == 1
+        work()
+    [create] = prism.creates()
     assert message(message_id).twilio_sid == create.body["sid"]
 
 
@@ -302,7 +318,7 @@ def test_a_worker_whose_lease_ran_out_cancels_its_scheduled_duplicate(client, pr
         work()  # worker B takes the row over and hands it off
     with time_machine.travel(lease_end + timedelta(seconds=1), tick=False):
         late = delivery._create_at_twilio(message(message_id), scheduled=True)  # A's request lands at last
-        assert delivery._settle(message(message_id), stalled, late.sid, late.status, True, lease_end) is None
+        assert delivery._settle(message(message_id), stalled, late.sid, late.status, True, lease_end).run_again is None
     first, duplicate = prism.creates()
     assert message(message_id).twilio_sid == first.body["sid"] != late.sid
     [cancel] = prism.cancels()

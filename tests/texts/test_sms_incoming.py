@@ -7,15 +7,19 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from rq.job import JobStatus
 from sqlalchemy import func, select
 
 from tests.support import Twilio, api_headers, work, work_until
 from tests.support.builders import TWILIO_NUMBER, make_mailbox
 from tests.texts.steps import NOW, PUBLIC, SERVICE, TO, iso, message, post
+from voicebox import queueing
 from voicebox.extensions import db
 from voicebox.jobs import sweep
-from voicebox.models import InboundMessage, NotifyState
-from voicebox.services import optouts
+from voicebox.jobs.inbound import forward_inbound, sweep_inbound
+from voicebox.models import InboundMessage, NotifyState, utcnow
+from voicebox.queueing import get_queue
+from voicebox.services import notifications, optouts
 
 
 @pytest.fixture(name="app")
@@ -189,6 +193,23 @@ def test_forwarding_with_redis_down_is_swept_later(make_app, prism, smtp_server)
         work()
         [email] = smtp_server.messages
         assert "Call me back" in email.get_body(("plain",)).get_content()
+
+
+def test_a_second_rescue_gets_a_job_of_its_own(app, twilio, smtp_server):
+    # A worker died holding the claim, and the job of an earlier rescue still looks "started" in Redis
+    # (its worker died too): a rescue reusing that id would collide with it, and nothing would run.
+    text(twilio, "Please call the office")
+    row_id = db.session.scalar(select(InboundMessage.id))
+    get_queue().empty()  # the forward job is lost ...
+    assert notifications.claim(notifications.INBOUND_EMAIL, row_id)  # ... after its worker claimed the row
+    ghost = get_queue().enqueue(forward_inbound, row_id, job_id=queueing.job_id("inbound", row_id, "rescue"))
+    get_queue().remove(ghost)
+    ghost.set_status(JobStatus.STARTED)
+    later = utcnow() + timedelta(seconds=app.config["NOTIFY_CLAIM_TIMEOUT"] + 5)
+    with time_machine.travel(later, tick=True):
+        assert sweep_inbound() == 1
+        work()
+    assert len(smtp_server.messages) == 1
 
 
 # --- opt-out effects on texts ----------------------------------------------------------------------

@@ -75,8 +75,8 @@ def _opted_out(exc: texts.RecipientOptedOut):
     return ApiError(409, "recipient_opted_out", str(exc), "to").response()
 
 
-@bp.errorhandler(texts.NotCancelable)
-def _not_cancelable(exc: texts.NotCancelable):
+@bp.errorhandler(delivery.NotCancelable)
+def _not_cancelable(exc: delivery.NotCancelable):
     return ApiError(409, exc.code, str(exc)).response()
 
 

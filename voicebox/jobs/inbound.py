@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-from rq import Retry
-
-from .. import mailer, queueing
+from .. import mail_transport, queueing
 from ..extensions import db
 from ..models import InboundMessage
-from ..queueing import enqueue, job_is_live
-from ..services import notifications
+from ..queueing import NOTIFY_RETRY, enqueue, retry_policy
+from ..services import emails, notifications
 from ..services.notifications import INBOUND_EMAIL
+from .sweeping import requeue_pending
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +20,9 @@ def job_id(message_id: int, kind: str = "forward") -> str:
     return queueing.job_id("inbound", message_id, kind)
 
 
-def retry() -> Retry:
-    intervals = current_app.config["NOTIFY_RETRY_INTERVALS"]
-    return Retry(max=len(intervals), interval=intervals)
-
-
 def queue_forward(message_id: int) -> bool:
     """Queue the email for a text; False when Redis is down (the sweep sends it later)."""
-    return enqueue(forward_inbound, message_id, job_id=job_id(message_id), retry=retry()) is not None
+    return enqueue(forward_inbound, message_id, job_id=job_id(message_id), retry=retry_policy(NOTIFY_RETRY)) is not None
 
 
 def forward_inbound(message_id: int) -> str:
@@ -38,14 +31,14 @@ def forward_inbound(message_id: int) -> str:
     if held is None:
         return "claimed elsewhere or already settled"
     text = db.session.get(InboundMessage, message_id, populate_existing=True)
-    email = mailer.inbound_message(text)
+    email = emails.inbound_email(text)
     if not email.recipients:
         notifications.finish(held, error="the mailbox is gone or has no email address", failed=True)
         return "failed: no recipients"
     try:
         # At-least-once, as for voicemails: a crash between SMTP's acceptance and `finish` re-sends.
-        refused = mailer.deliver(email)
-    except mailer.SendError as exc:
+        refused = mail_transport.send(email)
+    except mail_transport.SendError as exc:
         if exc.permanent:
             notifications.finish(held, error=exc.reason, failed=True)
             return f"failed: {exc.reason}"
@@ -61,13 +54,4 @@ def forward_inbound(message_id: int) -> str:
 
 def sweep_inbound() -> int:
     """Sweeper: re-queue forwarded texts whose job was lost, and stale claims of dead workers."""
-    rescued = set(notifications.reclaim_stale(INBOUND_EMAIL))
-    count = 0
-    for message_id in notifications.pending_ids(INBOUND_EMAIL):
-        # A dead worker's job may still look "started" in Redis, so a rescue gets an id of its own.
-        kinds = ("rescue",) if message_id in rescued else ("forward", "sweep")
-        if message_id not in rescued and any(job_is_live(job_id(message_id, k)) for k in kinds):
-            continue
-        if enqueue(forward_inbound, message_id, job_id=job_id(message_id, kinds[-1]), retry=retry()) is not None:
-            count += 1
-    return count
+    return requeue_pending(INBOUND_EMAIL, forward_inbound, job_id, ("forward", "sweep"))

@@ -11,18 +11,16 @@ import logging
 from datetime import datetime
 
 import redis
-from rq.job import Job
 
 from .. import queueing
 from ..extensions import db
-from ..models import Message, utcnow
-from ..queueing import DEFAULT_RETRY, enqueue, get_queue, get_redis
-from ..services import delivery, messages, optouts, statuses
+from ..models import utcnow
+from ..queueing import enqueue, get_queue, live_job_ids, retry_policy
+from ..services import delivery, messages, optouts
 
 log = logging.getLogger(__name__)
 
 SWEEP_BATCH = 5000  # rows per sweep; more wait for the next minute
-LIVE = {"queued", "scheduled", "deferred", "started"}
 
 
 def job_id(message_id: int, due_at: datetime) -> str:
@@ -32,17 +30,15 @@ def job_id(message_id: int, due_at: datetime) -> str:
 
 def deliver_message(message_id: int) -> None:
     """RQ job: do what the message is owed (waiting up to 30 s for a throttle slot); safe to run twice."""
-    run_again = delivery.deliver(message_id, throttle_wait=30.0)
-    if run_again is not None:
-        schedule(message_id, run_again)
-    _after_refusal(message_id)
+    _follow_up(message_id, delivery.deliver(message_id, throttle_wait=30.0))
 
 
-def _after_refusal(message_id: int) -> None:
-    """Twilio refused with 21610 (the recipient had texted STOP): cancel the rest for them too."""
-    message = db.session.get(Message, message_id)
-    if message is not None and message.error_code == statuses.UNSUBSCRIBED:
-        queue_cancel(message.to_number)
+def _follow_up(message_id: int, result: delivery.Delivery) -> None:
+    """Enqueue the next step, and after a 21610 refusal (they texted STOP) cancel the rest for them."""
+    if result.run_again is not None:
+        schedule(message_id, result.run_again)
+    if result.unsubscribed is not None:
+        queue_cancel(result.unsubscribed)
 
 
 def queue_cancel(number: str) -> bool:
@@ -60,7 +56,7 @@ def cancel_messages_to(number: str) -> int:
     """
     if not optouts.is_opted_out(number):
         return 0  # opted back in before we ran
-    at_twilio = messages.cancel_all_to(number)
+    at_twilio = delivery.cancel_all_to(number)
     for message in at_twilio:
         schedule(message.id, message.due_at or utcnow())
     log.info("opt-out %s: %d scheduled message(s) to cancel at Twilio", number, len(at_twilio))
@@ -76,14 +72,12 @@ def schedule(message_id: int, at: datetime) -> None:
 def kick(message_id: int) -> None:
     """From a web request or the CLI: act now if due and a throttle slot is free, else enqueue."""
     try:
-        run_again = delivery.deliver(message_id, throttle_wait=0)
+        result = delivery.deliver(message_id, throttle_wait=0)
     except Exception:  # the row is stored and due: never lose the caller's answer over this
         log.exception("message %s: immediate delivery failed; the sweep will retry it", message_id)
         db.session.rollback()
         return
-    if run_again is not None:
-        schedule(message_id, run_again)
-    _after_refusal(message_id)
+    _follow_up(message_id, result)
 
 
 def sweep_messages() -> int:
@@ -93,10 +87,10 @@ def sweep_messages() -> int:
         return 0
     ids = [job_id(message_id, due_at) for message_id, due_at in due]
     try:
-        live = {job.id for job in Job.fetch_many(ids, connection=get_redis()) if job and _is_live(job)}
+        live = live_job_ids(ids)
         queue = get_queue()
         lost = [
-            queue.prepare_data(deliver_message, (message_id,), job_id=jid, retry=DEFAULT_RETRY)
+            queue.prepare_data(deliver_message, (message_id,), job_id=jid, retry=retry_policy())
             for (message_id, _), jid in zip(due, ids, strict=True)
             if jid not in live
         ]
@@ -107,10 +101,3 @@ def sweep_messages() -> int:
     if lost:
         log.info("message sweep: enqueued %d of %d due messages", len(lost), len(due))
     return len(lost)
-
-
-def _is_live(job: Job) -> bool:
-    try:
-        return job.get_status(refresh=False) in LIVE
-    except Exception:  # a job whose hash Redis half lost
-        return False

@@ -10,29 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
-from flask import current_app
 from redis.exceptions import RedisError
-from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from .. import mailer, queueing
+from .. import mail_transport, queueing
 from ..extensions import db
 from ..models import Message, NotifyState, utcnow
-from ..queueing import enqueue, get_redis, job_is_live
-from ..services import messages, notifications
+from ..queueing import NOTIFY_RETRY, enqueue, get_redis, retry_policy
+from ..services import emails, messages, notifications
 from ..services.notifications import EMAIL, SMS
 from ..services.voicemail_summary import sms_text, summarize
 from .messages import schedule as schedule_message
+from .sweeping import requeue_pending
 
 log = logging.getLogger(__name__)
-
-
-def _retry() -> Retry:
-    """Exponential backoff from NOTIFY_RETRY_INTERVALS; the sweep takes over once RQ gives up."""
-    intervals = current_app.config["NOTIFY_RETRY_INTERVALS"]
-    return Retry(max=len(intervals), interval=intervals)
 
 
 def job_id(voicemail_id: int, kind: str) -> str:
@@ -40,19 +34,27 @@ def job_id(voicemail_id: int, kind: str) -> str:
     return queueing.job_id("voicemail", voicemail_id, kind)
 
 
-def queue_notification(recording_sid: str, trigger: str) -> bool:
-    """After a callback: queue the notification job if this voicemail's email is pending.
+def queue_notification(voicemail_id: int | None, trigger: str) -> bool:
+    """After a callback: queue the notification job for a voicemail whose email is pending.
 
-    `trigger` ("recording" or "transcript") keeps the two callbacks' jobs apart, so a transcript
-    that lands while the recording's job runs still gets its own prompt look. Returns False when
-    nothing was queued (not pending, or Redis down: the row stays pending for the sweep).
+    `voicemail_id` is what the callback's service returned (None: nothing pending). `trigger`
+    ("recording" or "transcript") keeps the two callbacks' jobs apart, so a transcript that lands
+    while the recording's job runs still gets its own prompt look. Returns False when nothing was
+    queued (not pending, or Redis down: the row stays pending for the sweep).
     """
-    voicemail_id = notifications.pending_voicemail_id(recording_sid)
     if voicemail_id is None:
         return False
     if trigger == "transcript" and _waiting_in_queue(job_id(voicemail_id, "recording")):
         return True  # that job has not started, so it will read the transcript just committed
-    return enqueue(notify_voicemail, voicemail_id, job_id=job_id(voicemail_id, trigger), retry=_retry()) is not None
+    return _enqueue(notify_voicemail, voicemail_id, trigger)
+
+
+def _enqueue(func: Callable[[int], str], voicemail_id: int, kind: str, at: datetime | None = None) -> bool:
+    """Enqueue a notification job under its fixed id, with the notification backoff."""
+    return (
+        enqueue(func, voicemail_id, job_id=job_id(voicemail_id, kind), at=at, retry=retry_policy(NOTIFY_RETRY))
+        is not None
+    )
 
 
 def _waiting_in_queue(rq_job_id: str) -> bool:
@@ -70,7 +72,7 @@ def notify_voicemail(voicemail_id: int) -> str:
         return "nothing to do"
     if not notifications.ready_to_send(vm):
         at = notifications.transcript_deadline(vm)
-        enqueue(notify_voicemail_fallback, voicemail_id, job_id=job_id(voicemail_id, "fallback"), at=at, retry=_retry())
+        _enqueue(notify_voicemail_fallback, voicemail_id, "fallback", at)
         return f"waiting for the transcript until {at.isoformat()}"
     return send_email(voicemail_id)
 
@@ -89,14 +91,14 @@ def send_email(voicemail_id: int) -> str:
     if vm is None:
         return "voicemail deleted"
     wants_sms = bool(vm.mailbox and vm.mailbox.sms_notify)
-    if not mailer.recipients(vm):
+    if not emails.recipients(vm):
         notifications.finish(held, error="the voicemail's mailbox is gone or has no email address", failed=True)
         return "failed: no recipients"
     try:
         # At-least-once from here: a crash after SMTP accepts but before `finish` commits leaves
         # the claim to go stale, and the sweep sends again (see services/notifications.py).
-        refused = mailer.deliver(mailer.voicemail_message(vm))
-    except mailer.SendError as exc:
+        refused = mail_transport.send(emails.voicemail_email(vm))
+    except mail_transport.SendError as exc:
         return _settle_failure(held, exc, wants_sms)
     except Exception as exc:
         # A bug or a surprise (e.g. a template error): hand the claim back so the retry or the
@@ -109,7 +111,7 @@ def send_email(voicemail_id: int) -> str:
     return "sent"
 
 
-def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms: bool) -> str:
+def _settle_failure(held: notifications.Claim, exc: mail_transport.SendError, wants_sms: bool) -> str:
     if exc.permanent:
         notifications.finish(held, error=exc.reason, failed=True, sms_copy=wants_sms)
         _queue_sms(held.row_id, wants_sms)
@@ -123,7 +125,7 @@ def _settle_failure(held: notifications.Claim, exc: mailer.SendError, wants_sms:
 
 def _queue_sms(voicemail_id: int, wanted: bool) -> None:
     if wanted:
-        enqueue(send_sms_copy, voicemail_id, job_id=job_id(voicemail_id, "sms"), retry=_retry())
+        _enqueue(send_sms_copy, voicemail_id, "sms")
 
 
 def send_sms_copy(voicemail_id: int) -> str:
@@ -179,20 +181,6 @@ def _create_texts(held: notifications.Claim, numbers: list[str], body: str) -> t
 def sweep_voicemail_notifications() -> int:
     """Re-queue pending notifications no RQ job holds (lost jobs, a flushed Redis, dead workers)."""
     email_kinds = ("recording", "transcript", "fallback", "sweep")
-    return _sweep(EMAIL, notify_voicemail, email_kinds) + _sweep(SMS, send_sms_copy, ("sms", "sms-sweep"))
-
-
-def _sweep(channel: notifications.Channel, func: Callable[[int], str], kinds: tuple[str, ...]) -> int:
-    rescued = set(notifications.reclaim_stale(channel))
-    count = 0
-    for voicemail_id in notifications.pending_ids(channel):
-        if voicemail_id in rescued:
-            # The dead worker's job may still look "started" in Redis, so use an id of its own.
-            kind = f"rescue-{int(utcnow().timestamp())}"
-        elif any(job_is_live(job_id(voicemail_id, k)) for k in kinds):
-            continue
-        else:
-            kind = kinds[-1]
-        if enqueue(func, voicemail_id, job_id=job_id(voicemail_id, kind), retry=_retry()) is not None:
-            count += 1
-    return count
+    return requeue_pending(EMAIL, notify_voicemail, job_id, email_kinds) + requeue_pending(
+        SMS, send_sms_copy, job_id, ("sms", "sms-sweep")
+    )

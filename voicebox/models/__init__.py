@@ -3,8 +3,8 @@
 from .calls import Call, NotifyState, Voicemail
 from .mailboxes import ForwardTarget, Mailbox, PhoneNumber, RingMode
 from .messages import (
-    FINAL_STATUSES,
     OWED_STATUSES,
+    UNCANCELABLE_STATUSES,
     Enrollment,
     EnrollmentStatus,
     Message,
@@ -17,7 +17,7 @@ from .optouts import ConversationParticipant, DeliveryReceipt, InboundMessage, O
 from .types import UTCDateTime, utcnow
 
 __all__ = [
-    "FINAL_STATUSES",
+    "UNCANCELABLE_STATUSES",
     "OWED_STATUSES",
     "Call",
     "ConversationParticipant",

@@ -27,7 +27,8 @@ class MessageStatus(StrEnum):
     CANCELED = "canceled"
 
 
-FINAL_STATUSES = frozenset(
+# Sent or later: past cancelling, at Twilio and here (services.statuses.SETTLED is the ladder's top).
+UNCANCELABLE_STATUSES = frozenset(
     {
         MessageStatus.SENT,
         MessageStatus.DELIVERED,
@@ -78,10 +79,6 @@ class Message(db.Model):
     events: Mapped[list[MessageEvent]] = relationship(
         back_populates="message", order_by="MessageEvent.id", passive_deletes=True
     )
-
-    @property
-    def is_final(self) -> bool:
-        return self.status in FINAL_STATUSES
 
 
 class MessageEvent(db.Model):

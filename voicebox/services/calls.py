@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -10,7 +11,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import Call, Mailbox, PhoneNumber, RingMode
 from ..phrases import Voice
-from .rows import insert_ignore
+from ..rows import insert_ignore
 
 # DialCallStatus values that mean the forwarded leg was answered (when calls are not screened).
 ANSWERED = {"completed", "answered"}
@@ -20,11 +21,17 @@ ANSWERED = {"completed", "answered"}
 TRY_NEXT = {"no-answer", "busy", "failed"}
 
 
+class DialAction(StrEnum):
+    HANGUP = "hangup"  # the call was answered: nothing more to do
+    DIAL = "dial"  # ring the next group
+    VOICEMAIL = "voicemail"  # take a message
+
+
 @dataclass(frozen=True)
 class DialDecision:
     """What to do when a <Dial> ends: hang up, ring the next group, or take a voicemail."""
 
-    action: str  # "hangup" | "dial" | "voicemail"
+    action: DialAction
     attempt: int = 0
     numbers: tuple[str, ...] = ()
 
@@ -108,8 +115,8 @@ def after_dial(call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox |
     if call is not None:
         call.dial_status = dial_status
         call.dial_attempt = attempt
-        call.went_to_voicemail = decision.action == "voicemail"
-        if decision.action == "dial":
+        call.went_to_voicemail = decision.action == DialAction.VOICEMAIL
+        if decision.action == DialAction.DIAL:
             call.ringing_attempt = decision.attempt
         db.session.commit()
     return decision
@@ -117,9 +124,9 @@ def after_dial(call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox |
 
 def _next_step(answered: bool, try_next: bool, attempt: int, mailbox: Mailbox | None) -> DialDecision:
     if answered:
-        return DialDecision("hangup")
+        return DialDecision(DialAction.HANGUP)
     if mailbox is not None and try_next:
         groups = dial_groups(mailbox)
         if attempt + 1 < len(groups):
-            return DialDecision("dial", attempt + 1, groups[attempt + 1])
-    return DialDecision("voicemail")
+            return DialDecision(DialAction.DIAL, attempt + 1, groups[attempt + 1])
+    return DialDecision(DialAction.VOICEMAIL)

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models.optouts import ConversationParticipant, DeliveryReceipt
+from ..rows import insert_ignore
 from . import optouts, statuses
-from .rows import insert_ignore
 
 # The parameters each handled event type must carry; other event types are acknowledged and ignored.
 REQUIRED: dict[str, tuple[str, ...]] = {

@@ -1,4 +1,4 @@
-"""Doing the work a message is owed: hand it to Twilio, send it, or cancel it there.
+"""Doing the work a message is owed: hand it to Twilio, send it, or cancel it (here or at Twilio).
 
 Every step claims the row with a conditional UPDATE (due_at <= now, then due_at = now + lease and a
 fresh claim_token), so two workers, or a worker and the web process, never act on a row twice. A
@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import select, update
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
+from .. import throttle
 from ..extensions import db
-from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageStatus, utcnow
+from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
 from ..twilio_client import get_client
-from . import message_status, optouts, statuses, throttle
-from .messages import NotCancelable, Plan, Route, add_event, plan, request_cancel
+from ..urls import public_url
+from . import optouts, statuses
+from .messages import Plan, Route, add_event, plan
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class TwilioFailure:
         return f"HTTP {self.status or '-'} code {self.code or '-'}: {self.message}"
 
 
-def classify(exc: Exception) -> TwilioFailure:
+def twilio_failure(exc: Exception) -> TwilioFailure:
     """Read a twilio-python or network exception."""
     if isinstance(exc, TwilioRestException):
         code = str(exc.code) if exc.code else None
@@ -72,40 +73,52 @@ def _docs(code: str | None) -> str | None:
     return None
 
 
-def status_callback_url() -> str:
-    """Where Twilio reports this message's status: <PUBLIC_BASE_URL>/sms/status."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/sms/status"
-
-
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=BACKOFF_SECONDS[min(max(attempts, 1), len(BACKOFF_SECONDS)) - 1])
 
 
-def deliver(message_id: int, throttle_wait: float = 30.0) -> datetime | None:
-    """Do whatever the message is owed now. Returns when to run again, or None when nothing is owed.
+@dataclass(frozen=True)
+class Delivery:
+    """What `deliver` came to: when to run again (None: nothing owed) and a number found opted out.
 
-    Safe to run twice and at any time: a message that is not due yet only returns its due time.
+    `unsubscribed` is set when Twilio refused with 21610 (the recipient texted STOP): the caller
+    then cancels whatever else is owed to that number.
+    """
+
+    run_again: datetime | None = None
+    unsubscribed: str | None = None
+
+
+def deliver(message_id: int, throttle_wait: float = 30.0) -> Delivery:
+    """Do whatever the message is owed now; safe to run twice and at any time.
+
+    A message that is not due yet only reports its due time in `run_again`.
     """
     message = db.session.get(Message, message_id)
     if message is None or message.due_at is None or message.status not in OWED_STATUSES:
-        return None
+        return Delivery()
     now = utcnow()
     if message.due_at > now + EARLY_TOLERANCE:
-        return message.due_at
+        return Delivery(message.due_at)
+    return _act(message, now, throttle_wait)
+
+
+def _act(message: Message, now: datetime, throttle_wait: float) -> Delivery:
+    """The due message's next step: cancel, wait, or send."""
     if message.twilio_sid:
         if message.cancel_requested_at is not None:
-            return cancel_at_twilio(message, now).retry_at
-        return _set(message, now, due_at=None)  # nothing else is owed on a row Twilio has
+            return Delivery(cancel_at_twilio(message, now).retry_at)
+        return Delivery(_set(message, now, due_at=None))  # nothing else is owed on a row Twilio has
     if message.cancel_requested_at is not None:  # a cancel came while a worker that then died held it
-        return _set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None)
+        return Delivery(_set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None))
     if optouts.is_opted_out(message.to_number):  # STOP arrived after this was stored: never send it
         add_event(message, "canceled", "recipient opted out", status=MessageStatus.CANCELED)
-        return _set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None)
+        return Delivery(_set(message, now, status=MessageStatus.CANCELED, due_at=None, claim_token=None))
     route = plan(message.send_at, now)
     if route.route in (Route.WAIT_SEND, Route.WAIT_HANDOFF):
-        return _wait(message, route, now)
+        return Delivery(_wait(message, route, now))
     if not throttle.acquire(message.messaging_service_sid or "", wait=throttle_wait):
-        return _set(message, now, due_at=now + timedelta(seconds=1))
+        return Delivery(_set(message, now, due_at=now + timedelta(seconds=1)))
     return _send(message, route, now)
 
 
@@ -136,7 +149,7 @@ def _claim(message: Message, now: datetime, *conditions, **values) -> str | None
     return token if result.rowcount == 1 else None
 
 
-def _send(message: Message, route: Plan, now: datetime) -> datetime | None:
+def _send(message: Message, route: Plan, now: datetime) -> Delivery:
     """Create the message at Twilio: scheduled (SendAt) for a hand-off, plain for our own send."""
     token = _claim(
         message,
@@ -147,12 +160,12 @@ def _send(message: Message, route: Plan, now: datetime) -> datetime | None:
         status=MessageStatus.SENDING,
     )
     if token is None:
-        return None
+        return Delivery()
     scheduled = route.route == Route.HANDOFF
     try:
         created = _create_at_twilio(message, scheduled)
     except NETWORK_ERRORS as exc:
-        return _attempt_failed(message, token, classify(exc), now)
+        return _attempt_failed(message, token, twilio_failure(exc), now)
     return _settle(message, token, created.sid, created.status, scheduled, now)
 
 
@@ -161,7 +174,7 @@ def _create_at_twilio(message: Message, scheduled: bool):
         "to": message.to_number,
         "body": message.body,
         "messaging_service_sid": message.messaging_service_sid,
-        "status_callback": status_callback_url(),
+        "status_callback": public_url("/sms/status"),  # PUBLIC_BASE_URL is required for texts
     }
     if message.media_urls:
         params["media_url"] = list(message.media_urls)
@@ -171,7 +184,8 @@ def _create_at_twilio(message: Message, scheduled: bool):
     return get_client().messages.create(**params)
 
 
-def _settle(message: Message, token: str, sid: str, twilio_status: str, scheduled: bool, now: datetime):
+def _settle(message: Message, token: str, sid: str, twilio_status: str, scheduled: bool, now: datetime) -> Delivery:
+    """Store what Twilio created, adopt callbacks that beat us to it, and honour a cancel that came meanwhile."""
     status = TWILIO_STATUS.get(twilio_status, MessageStatus.QUEUED)
     result = db.session.execute(
         update(Message)
@@ -187,24 +201,24 @@ def _settle(message: Message, token: str, sid: str, twilio_status: str, schedule
             try:
                 get_client().messages(sid).update(status="canceled")
             except NETWORK_ERRORS as exc:
-                log.error("message %s: could not cancel duplicate %s: %s", message.id, sid, classify(exc))
-        return None
+                log.error("message %s: could not cancel duplicate %s: %s", message.id, sid, twilio_failure(exc))
+        return Delivery()
     add_event(message, "handed_off" if scheduled else "sent_to_twilio", f"Twilio {twilio_status}", status=status)
     db.session.commit()
     db.session.refresh(message)
-    message_status.adopt_early_callbacks(message)
+    unsubscribed = statuses.adopt_early_callbacks(message)
     if message.cancel_requested_at is None:
-        return None
+        return Delivery(None, unsubscribed)
     if status == MessageStatus.SCHEDULED:  # a cancel arrived while we were talking to Twilio: owe it
         db.session.execute(update(Message).where(Message.id == message.id, Message.due_at.is_(None)).values(due_at=now))
         db.session.commit()
-        return now
+        return Delivery(now, unsubscribed)
     add_event(message, "cancel_refused", "it had already gone to Twilio for immediate sending")
     db.session.commit()
-    return None
+    return Delivery(None, unsubscribed)
 
 
-def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: datetime) -> datetime | None:
+def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: datetime) -> Delivery:
     """A 4xx fails the message; a 5xx or no answer retries with backoff until MAX_ATTEMPTS."""
     attempts = message.attempts
     if failure.transient and attempts < MAX_ATTEMPTS:
@@ -228,11 +242,110 @@ def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: d
         retry_at = None
     db.session.execute(update(Message).where(Message.id == message.id, Message.claim_token == token).values(**values))
     db.session.commit()
-    if failure.code == statuses.UNSUBSCRIBED:
-        # The recipient texted STOP (perhaps to another of our numbers): honour it everywhere.
-        # The job that called us then cancels what is still scheduled for them.
-        optouts.set_opted_out(message.to_number, True, "21610", f"Twilio refused message {message.id}")
-    return retry_at
+    if failure.code != statuses.UNSUBSCRIBED:
+        return Delivery(retry_at)
+    # The recipient texted STOP (perhaps to another of our numbers): honour it everywhere.
+    # The job that called us then cancels what is still scheduled for them.
+    optouts.set_opted_out(message.to_number, True, "21610", f"Twilio refused message {message.id}")
+    return Delivery(retry_at, message.to_number)
+
+
+class NotCancelable(Exception):
+    """The message cannot be canceled any more (already final, or already sent on its way)."""
+
+    def __init__(self, message: str, code: str = "not_cancelable") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TwilioRefused(RuntimeError):
+    """Twilio answered a request with a final error other than the ones we map (e.g. 20404)."""
+
+    def __init__(self, failure: TwilioFailure) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
+def request_cancel(message: Message) -> bool:
+    """Cancel locally if it never left us; otherwise mark the cancel as owed. True if canceled already.
+
+    Raises NotCancelable when the message is final, or went to Twilio for immediate sending (Twilio
+    cancels only scheduled messages).
+    """
+    now = utcnow()
+    for _ in range(3):  # a worker may claim the row between our read and our write: read again
+        if message.status in UNCANCELABLE_STATUSES:
+            raise NotCancelable(f"message {message.id} is already {message.status}; it cannot be canceled")
+        if message.twilio_sid and message.status != MessageStatus.SCHEDULED:
+            raise NotCancelable(
+                f"message {message.id} went to Twilio for immediate sending ({message.status}); "
+                "only scheduled messages can be canceled"
+            )
+        if _cancel_locally(message, now) or _mark_cancel_owed(message, now):
+            db.session.commit()
+            db.session.refresh(message)
+            return message.status == MessageStatus.CANCELED
+        db.session.rollback()
+        db.session.refresh(message)
+    raise NotCancelable(f"message {message.id} keeps changing; try again", code="busy")
+
+
+def _cancel_locally(message: Message, now: datetime) -> bool:
+    """pending/queued without a SID: it never reached Twilio, so our word is final."""
+    result = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message.id,
+            Message.status.in_((MessageStatus.PENDING, MessageStatus.QUEUED)),
+            Message.twilio_sid.is_(None),
+        )
+        .values(status=MessageStatus.CANCELED, due_at=None, claim_token=None, cancel_requested_at=now)
+    )
+    if result.rowcount != 1:
+        return False
+    add_event(message, "canceled", "canceled before it reached Twilio", status=MessageStatus.CANCELED)
+    return True
+
+
+def _mark_cancel_owed(message: Message, now: datetime) -> bool:
+    """Scheduled at Twilio: owe a cancel there (due now). In flight: whoever holds it honours the mark."""
+    if message.status == MessageStatus.SCHEDULED:
+        values = {"cancel_requested_at": now, "due_at": now}
+    elif message.status == MessageStatus.SENDING:
+        values = {"cancel_requested_at": now}  # keep the worker's lease in due_at
+    else:
+        return False
+    first_request = message.cancel_requested_at is None
+    result = db.session.execute(
+        update(Message).where(Message.id == message.id, Message.status == message.status).values(**values)
+    )
+    if result.rowcount != 1:
+        return False
+    if first_request:
+        add_event(message, "cancel_requested", status=message.status)
+    return True
+
+
+def cancel_many(messages: list[Message]) -> list[int]:
+    """Cancel every message that can still be stopped; returns the ids whose cancel at Twilio is owed."""
+    owed = []
+    for message in messages:
+        try:
+            if not request_cancel(message):
+                owed.append(message.id)
+        except NotCancelable:
+            continue  # already final or sent on its way: nothing left to stop
+    return owed
+
+
+def cancel_all_to(number: str) -> list[Message]:
+    """Cancel every text still owed to `number` (it opted out); returns those whose cancel at Twilio
+    is now owed, for the caller to schedule. Twilio itself does not cancel scheduled texts on STOP."""
+    owed = list(
+        db.session.scalars(select(Message).where(Message.to_number == number, Message.status.in_(OWED_STATUSES)))
+    )
+    at_twilio = set(cancel_many(owed))
+    return [message for message in owed if message.id in at_twilio]
 
 
 @dataclass(frozen=True)
@@ -254,7 +367,7 @@ def cancel_at_twilio(message: Message, now: datetime) -> CancelResult:
     try:
         get_client().messages(message.twilio_sid).update(status="canceled")
     except NETWORK_ERRORS as exc:
-        return _cancel_failed(message, token, classify(exc), now)
+        return _cancel_failed(message, token, twilio_failure(exc), now)
     _finish(message, token, "canceled", "canceled at Twilio", status=MessageStatus.CANCELED)
     return CancelResult(canceled=True)
 
@@ -298,7 +411,7 @@ def _status_at_twilio(message: Message) -> str | None:
         status = TWILIO_STATUS.get(get_client().messages(message.twilio_sid).fetch().status)
     except NETWORK_ERRORS:
         return None
-    return status if status in FINAL_STATUSES else None
+    return status if status in UNCANCELABLE_STATUSES else None
 
 
 def _finish(message: Message, token: str, kind: str, detail: str, *, error_code=None, status=None, due_at=None):
@@ -306,14 +419,6 @@ def _finish(message: Message, token: str, kind: str, detail: str, *, error_code=
     db.session.execute(update(Message).where(Message.id == message.id, Message.claim_token == token).values(**values))
     add_event(message, kind, detail, status=status, error_code=error_code)
     db.session.commit()
-
-
-class TwilioRefused(RuntimeError):
-    """Twilio answered a request with a final error other than the ones we map (e.g. 20404)."""
-
-    def __init__(self, failure: TwilioFailure) -> None:
-        super().__init__(str(failure))
-        self.failure = failure
 
 
 def cancel(message: Message) -> CancelResult:

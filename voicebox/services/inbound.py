@@ -10,9 +10,9 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import NotifyState
 from ..models.optouts import InboundMessage
+from ..rows import insert_ignore
 from . import optouts
 from .calls import find_mailbox
-from .rows import insert_ignore
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,9 @@ def receive(text: InboundText) -> InboundResult:
     """Store an inbound text once and apply its keyword; duplicates of a MessageSid change nothing."""
     # With Twilio's Advanced Opt-Out the keyword list is Twilio's (it may include custom words such
     # as ARRET), and OptOutType says which kind it was: trust it over our own reading of the body.
-    keyword = text.opt_out_type.lower() if text.opt_out_type else optouts.classify(text.body)
+    keyword = text.opt_out_type.lower() if text.opt_out_type else optouts.match_keyword(text.body)
     if keyword not in (None, "stop", "start", "help"):
-        keyword = optouts.classify(text.body)
+        keyword = optouts.match_keyword(text.body)
     mailbox = find_mailbox(text.to_number)
     new = insert_ignore(
         InboundMessage,

@@ -1,10 +1,10 @@
-"""Outgoing texts: validate, store, route by Twilio's scheduling window, list, and request cancels.
+"""Outgoing texts: validate, store, route by Twilio's scheduling window, and list.
 
 Routing of one message (the window is [TWILIO_SCHEDULE_MIN_SECONDS, TWILIO_SCHEDULE_MAX_DAYS] ahead):
 - no send_at, or closer than the window's start: we send it ourselves at its time (status queued);
 - inside the window: hand it to Twilio Message Scheduling at once (pending, then scheduled);
 - beyond the window: pending in our database until it enters the window, then handed to Twilio.
-`Message.due_at` says when our scheduler owes the row work; `services.delivery` does that work.
+`Message.due_at` says when our scheduler owes the row work; `services.delivery` does that work (and every cancel).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import FINAL_STATUSES, OWED_STATUSES, Message, MessageEvent, MessageStatus, utcnow
+from ..models import OWED_STATUSES, Message, MessageEvent, MessageStatus, utcnow
 from ..schemas.common import normalise_e164
 from ..schemas.messages import MessageIn
 from . import optouts
@@ -47,14 +47,6 @@ class RecipientOptedOut(Exception):
     def __init__(self, number: str) -> None:
         super().__init__(f"{number} has opted out of texts (replied STOP); they must text START to opt back in")
         self.number = number
-
-
-class NotCancelable(Exception):
-    """The message cannot be canceled any more (already final, or already sent on its way)."""
-
-    def __init__(self, message: str, code: str = "not_cancelable") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class Route(StrEnum):
@@ -180,85 +172,3 @@ def due_messages(now: datetime, limit: int) -> list[tuple[int, datetime]]:
         .limit(limit)
     )
     return [(row.id, row.due_at) for row in db.session.execute(query)]
-
-
-def request_cancel(message: Message) -> bool:
-    """Cancel locally if it never left us; otherwise mark the cancel as owed. True if canceled already.
-
-    Raises NotCancelable when the message is final, or went to Twilio for immediate sending (Twilio
-    cancels only scheduled messages).
-    """
-    now = utcnow()
-    for _ in range(3):  # a worker may claim the row between our read and our write: read again
-        if message.status in FINAL_STATUSES:
-            raise NotCancelable(f"message {message.id} is already {message.status}; it cannot be canceled")
-        if message.twilio_sid and message.status != MessageStatus.SCHEDULED:
-            raise NotCancelable(
-                f"message {message.id} went to Twilio for immediate sending ({message.status}); "
-                "only scheduled messages can be canceled"
-            )
-        if _cancel_locally(message, now) or _mark_cancel_owed(message, now):
-            db.session.commit()
-            db.session.refresh(message)
-            return message.status == MessageStatus.CANCELED
-        db.session.rollback()
-        db.session.refresh(message)
-    raise NotCancelable(f"message {message.id} keeps changing; try again", code="busy")
-
-
-def _cancel_locally(message: Message, now: datetime) -> bool:
-    """pending/queued without a SID: it never reached Twilio, so our word is final."""
-    result = db.session.execute(
-        update(Message)
-        .where(
-            Message.id == message.id,
-            Message.status.in_((MessageStatus.PENDING, MessageStatus.QUEUED)),
-            Message.twilio_sid.is_(None),
-        )
-        .values(status=MessageStatus.CANCELED, due_at=None, claim_token=None, cancel_requested_at=now)
-    )
-    if result.rowcount != 1:
-        return False
-    add_event(message, "canceled", "canceled before it reached Twilio", status=MessageStatus.CANCELED)
-    return True
-
-
-def _mark_cancel_owed(message: Message, now: datetime) -> bool:
-    """Scheduled at Twilio: owe a cancel there (due now). In flight: whoever holds it honours the mark."""
-    if message.status == MessageStatus.SCHEDULED:
-        values = {"cancel_requested_at": now, "due_at": now}
-    elif message.status == MessageStatus.SENDING:
-        values = {"cancel_requested_at": now}  # keep the worker's lease in due_at
-    else:
-        return False
-    first_request = message.cancel_requested_at is None
-    result = db.session.execute(
-        update(Message).where(Message.id == message.id, Message.status == message.status).values(**values)
-    )
-    if result.rowcount != 1:
-        return False
-    if first_request:
-        add_event(message, "cancel_requested", status=message.status)
-    return True
-
-
-def cancel_many(messages: list[Message]) -> list[int]:
-    """Cancel every message that can still be stopped; returns the ids whose cancel at Twilio is owed."""
-    owed = []
-    for message in messages:
-        try:
-            if not request_cancel(message):
-                owed.append(message.id)
-        except NotCancelable:
-            continue  # already final or sent on its way: nothing left to stop
-    return owed
-
-
-def cancel_all_to(number: str) -> list[Message]:
-    """Cancel every text still owed to `number` (it opted out); returns those whose cancel at Twilio
-    is now owed, for the caller to schedule. Twilio itself does not cancel scheduled texts on STOP."""
-    owed = list(
-        db.session.scalars(select(Message).where(Message.to_number == number, Message.status.in_(OWED_STATUSES)))
-    )
-    at_twilio = set(cancel_many(owed))
-    return [message for message in owed if message.id in at_twilio]

@@ -88,15 +88,6 @@ def load(voicemail_id: int) -> Voicemail | None:
     return db.session.scalar(stmt)
 
 
-def pending_voicemail_id(recording_sid: str) -> int | None:
-    """The id of this recording's voicemail if its email is still to be sent."""
-    return db.session.scalar(
-        select(Voicemail.id).where(
-            Voicemail.recording_sid == recording_sid, Voicemail.notify_state == NotifyState.PENDING
-        )
-    )
-
-
 def transcript_settled(voicemail: Voicemail) -> bool:
     """True once Twilio reported the transcription, whether it completed or failed."""
     return voicemail.transcription_status is not None

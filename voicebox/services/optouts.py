@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models.optouts import OptOut, OptOutEvent
 from ..models.types import utcnow
-from .rows import insert_ignore
+from ..rows import insert_ignore
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ START_WORDS = {"start", "yes", "unstop"}
 HELP_WORDS = {"help", "info"}
 
 
-def classify(body: str | None) -> str | None:
+def match_keyword(body: str | None) -> str | None:
     """'stop', 'start' or 'help' when the whole text (trimmed, case-folded) is one keyword; else None.
 
     "Please stop calling me" is not an opt-out: only a lone keyword counts, as with Twilio's own handling.

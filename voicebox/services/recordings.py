@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import InboundMessage, Voicemail
+from ..urls import public_url
 
 LINK_SALT = "voicebox.listen-link"
 LISTEN_PATH = "/listen/"
@@ -41,10 +42,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def listen_url(voicemail: Voicemail) -> str | None:
     """The signed link to a voicemail's audio under PUBLIC_BASE_URL (None when that is unset)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        return None
-    return base.rstrip("/") + LISTEN_PATH + _serializer().dumps(voicemail.recording_sid)
+    return public_url(LISTEN_PATH + _serializer().dumps(voicemail.recording_sid))
 
 
 def voicemail_for_token(token: str) -> Voicemail | None:
@@ -119,11 +117,8 @@ def media_link(text: InboundMessage, index: int) -> str | None:
 
     Twilio may require HTTP auth on message media too, so emails carry our link, never Twilio's URL.
     """
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        return None
     token = URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=MEDIA_SALT).dumps([text.message_sid, index])
-    return base.rstrip("/") + MEDIA_PATH + token
+    return public_url(MEDIA_PATH + token)
 
 
 def media_for_token(token: str) -> tuple[InboundMessage, str] | None:

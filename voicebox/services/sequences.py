@@ -16,7 +16,8 @@ from ..extensions import db
 from ..models import Enrollment, EnrollmentStatus, Message, Sequence, SequenceStep, utcnow
 from ..schemas.messages import EnrollmentIn, SequenceIn
 from . import Conflict
-from .messages import InvalidInput, cancel_many, check_send_at, new_message
+from .delivery import cancel_many
+from .messages import InvalidInput, check_send_at, new_message
 
 QuietHours = tuple[time, time]
 

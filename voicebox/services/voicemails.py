@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from ..extensions import db
 from ..models import Call, NotifyState, Voicemail
-from .rows import insert_ignore
+from ..rows import insert_ignore
 
 
 def list_voicemails(mailbox_id: int | None = None, limit: int = 100) -> list[Voicemail]:
@@ -61,16 +61,20 @@ def _ensure_row(recording_sid: str, call_sid: str | None) -> None:
     insert_ignore(Voicemail, values, key="recording_sid")
 
 
-def _set(recording_sid: str, *conditions: Any, **values: Any) -> None:
-    db.session.execute(update(Voicemail).where(Voicemail.recording_sid == recording_sid, *conditions).values(**values))
+def _set(recording_sid: str, *conditions: Any, **values: Any) -> int | None:
+    """Update the row; returns its id when its email is (still) to be sent after this update."""
+    stmt = update(Voicemail).where(Voicemail.recording_sid == recording_sid, *conditions).values(**values)
+    row = db.session.execute(stmt.returning(Voicemail.id, Voicemail.notify_state)).first()
+    return row.id if row is not None and row.notify_state == NotifyState.PENDING else None
 
 
-def record_recording(event: RecordingEvent) -> bool:
-    """Store a recording callback. Returns True when this call made the voicemail due for notification.
+def record_recording(event: RecordingEvent) -> int | None:
+    """Store a recording callback. Returns the voicemail's id while its email is still to be sent.
 
     Only a `completed` recording long enough to be a message becomes pending; an `absent` one
     (Twilio error 16101/16102: silence or nothing recorded) is kept but never notified. The state
-    moves out of `none` with a conditional UPDATE, so duplicates and retries flip it only once.
+    moves out of `none` in one UPDATE (a CASE), so duplicates and retries flip it only once; they
+    still return the id, so their enqueue collapses into the same job or repairs a lost one.
     """
     _ensure_row(event.recording_sid, event.call_sid)
     fields = {k: v for k, v in {"recording_url": event.url, "duration": event.duration}.items() if v is not None}
@@ -81,17 +85,13 @@ def record_recording(event: RecordingEvent) -> bool:
         # after `completed` must not overwrite the completed recording's status, URL or length.
         keep_completed = () if event.status == "completed" else (_not_completed,)
         _set(event.recording_sid, *keep_completed, **fields)
-    became_pending = False
+    pending_id = None
     if event.status:
-        target = _notify_target(event)
-        result = db.session.execute(
-            update(Voicemail)
-            .where(Voicemail.recording_sid == event.recording_sid, Voicemail.notify_state == NotifyState.NONE)
-            .values(notify_state=target)
-        )
-        became_pending = result.rowcount == 1 and target == NotifyState.PENDING
+        still_none = Voicemail.notify_state == NotifyState.NONE
+        state = case((still_none, _notify_target(event)), else_=Voicemail.notify_state)
+        pending_id = _set(event.recording_sid, notify_state=state)
     db.session.commit()
-    return became_pending
+    return pending_id
 
 
 _not_completed = or_(Voicemail.recording_status.is_(None), Voicemail.recording_status != "completed")
@@ -106,18 +106,16 @@ def _notify_target(event: RecordingEvent) -> NotifyState:
 
 def record_transcription(
     recording_sid: str, call_sid: str | None, text: str | None, status: str | None, transcription_sid: str | None
-) -> None:
-    """Store a transcription. It may come before the recording status, so create the row if needed."""
+) -> int | None:
+    """Store a transcription (it may come before the recording status, so create the row if needed).
+
+    Returns the voicemail's id while its email is still to be sent."""
     _ensure_row(recording_sid, call_sid)
-    _set(
+    pending_id = _set(
         recording_sid,
         transcript=text if status == "completed" else None,
         transcription_status=status,
         transcription_sid=transcription_sid,
     )
     db.session.commit()
-
-
-def get_voicemail(recording_sid: str) -> Voicemail | None:
-    """The voicemail for a RecordingSid, or None."""
-    return db.session.scalar(select(Voicemail).where(Voicemail.recording_sid == recording_sid))
+    return pending_id

@@ -15,7 +15,7 @@ from limits import RateLimitItemPerSecond
 from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from ..queueing import get_redis
+from .queueing import get_redis
 
 log = logging.getLogger(__name__)
 

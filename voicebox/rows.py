@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..extensions import db
+from .extensions import db
 
 
 def insert_ignore(model: type, values: dict[str, Any], key: str) -> bool:

@@ -1,0 +1,104 @@
+"""Sending a composed email over SMTP with Flask-Mail (composing is services/emails.py).
+
+Delivery errors are sorted into temporary (retry later) and permanent (give up and say why),
+following SMTP's own codes: 4xx and connection trouble are temporary, 5xx is permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import flask_mail
+from flask import current_app
+from flask_mail import email_dispatched, sanitize_address, sanitize_addresses
+
+from .services.emails import Email
+
+log = logging.getLogger(__name__)
+
+
+class SendError(Exception):
+    """The email was not sent. `permanent` is False when trying again later may succeed."""
+
+    def __init__(self, reason: str, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+def mime_message(email: Email) -> flask_mail.Message:
+    """The Flask-Mail message for a composed email, with its stable Message-ID."""
+    message = flask_mail.Message(
+        subject=email.subject,
+        recipients=list(email.recipients),
+        body=email.text,
+        html=email.html,
+        extra_headers=dict(email.headers),
+    )
+    message.msgId = f"<{email.id_key}@{_sender_domain(message.sender)}>"
+    for attachment in email.attachments:
+        message.attach(attachment.filename, attachment.content_type, attachment.data)
+    return message
+
+
+def _sender_domain(sender: str | tuple[str, str] | None) -> str:
+    address = sender[1] if isinstance(sender, tuple) else (sender or "")
+    return address.rstrip(">").rpartition("@")[2] or "voicebox.invalid"
+
+
+def send(email: Email) -> dict[str, str]:
+    """Send over SMTP. Returns the recipients the server refused (the others got it).
+
+    Raises SendError when nobody got it. Honours MAIL_SUPPRESS_SEND and Flask-Mail's
+    `email_dispatched` signal, like `mail.send`.
+    """
+    message = mime_message(email)
+    state = current_app.extensions["mail"]
+    if state.suppress:
+        email_dispatched.send(current_app._get_current_object(), message=message)
+        return {}
+    sender = sanitize_address(message.sender)
+    to = list(sanitize_addresses(message.send_to))
+    try:
+        with _smtp(state) as smtp:
+            refused = smtp.sendmail(sender, to, message.as_bytes())
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _send_error(exc) from exc
+    email_dispatched.send(current_app._get_current_object(), message=message)
+    return {addr: f"{code} {_text(text)}" for addr, (code, text) in refused.items()}
+
+
+@contextmanager
+def _smtp(state) -> Iterator[smtplib.SMTP]:
+    # Flask-Mail 0.10 opens SMTP without a timeout, so a stuck server would hang the worker for good.
+    smtp_class = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+    smtp = smtp_class(state.server, state.port, timeout=current_app.config["MAIL_TIMEOUT"])
+    try:
+        if state.use_tls:
+            smtp.starttls()
+        if state.username and state.password:
+            smtp.login(state.username, state.password)
+        yield smtp
+    finally:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()  # the message (if any) was already accepted at DATA; a failed QUIT changes nothing
+
+
+def _send_error(exc: Exception) -> SendError:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        reason = "; ".join(f"{addr}: {code} {_text(text)}" for addr, (code, text) in exc.recipients.items())
+        return SendError(f"all recipients refused: {reason}", permanent=all(500 <= c < 600 for c in codes))
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        return SendError(f"SMTP {code} {_text(exc.smtp_error)}", permanent=500 <= code < 600)
+    return SendError(f"SMTP unreachable: {type(exc).__name__}: {exc}", permanent=False)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
