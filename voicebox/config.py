@@ -34,6 +34,17 @@ def _seconds_list(value: str) -> list[int]:
     return numbers
 
 
+def _shared_keys(value: str) -> dict[str, str]:
+    """Twilio webhook shared keys as "<key id>=<secret>" pairs, comma-separated (two during a rotation)."""
+    keys = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        key_id, _, secret = pair.partition("=")
+        if not key_id.strip() or not secret.strip():
+            raise ValueError(f"expected <key id>=<secret> pairs, got {pair.split('=')[0]!r}=...")
+        keys[key_id.strip()] = secret.strip()
+    return keys
+
+
 # name -> (parser, default). A default of REQUIRED means start-up fails without it.
 REQUIRED = object()
 
@@ -44,6 +55,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "PUBLIC_BASE_URL": (str, None),
     "TWILIO_ACCOUNT_SID": (str, REQUIRED),
     "TWILIO_AUTH_TOKEN": (str, REQUIRED),
+    "TWILIO_WEBHOOK_SHARED_KEYS": (_shared_keys, {}),
     "TWILIO_MESSAGING_SERVICE_SID": (str, None),
     "TWILIO_API_BASE_URL": (str, "https://api.twilio.com"),
     "MAIL_SERVER": (str, "localhost"),
