@@ -24,7 +24,7 @@ def assert_voicemail(root, base: str = BASE):
     assert "beep" in root[0].text
     record = root.find("Record")
     assert record.attrib == {
-        "maxLength": "120",
+        "maxLength": "119",
         "finishOnKey": "#",
         "playBeep": "true",
         "trim": "trim-silence",

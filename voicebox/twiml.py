@@ -65,12 +65,16 @@ def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeo
     return response
 
 
-def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False) -> VoiceResponse:
-    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded."""
+def voicemail(
+    voice: Voice, urls: VoicemailUrls, *, max_length: int, transcribe: bool, apology: bool = False
+) -> VoiceResponse:
+    """Prompt, <Record> with status callbacks (and transcription when `transcribe`), then a goodbye
+    if nothing was recorded."""
     response = VoiceResponse()
     if apology:
         voice.say(response, "apology")
     voice.say(response, "leave_message")
+    transcription = {"transcribe": True, "transcribe_callback": urls.transcribe_callback} if transcribe else {}
     response.record(
         max_length=max_length,
         finish_on_key="#",
@@ -78,8 +82,7 @@ def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bo
         trim="trim-silence",
         action=urls.action,
         method="POST",
-        transcribe=True,
-        transcribe_callback=urls.transcribe_callback,
+        **transcription,
         recording_status_callback=urls.status_callback,
         recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",

@@ -15,6 +15,7 @@ from .extensions import db
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
+from .transcription import record_max_length, twilio_transcribes
 from .webhooks import BadWebhook, public_url, twilio_signed
 
 log = logging.getLogger(__name__)
@@ -53,16 +54,18 @@ def voice_route(rule: str, fallback: str = "voicemail"):
 
 
 def _fallback(kind: str) -> VoiceResponse:
-    voice = calls.voice_for(None)
     if kind == "voicemail":
-        return twiml.voicemail(voice, _voicemail_urls(), max_length=_max_length(), apology=True)
+        return _voicemail(None, apology=True)
     if kind == "error":
         return twiml.empty()
     return twiml.hangup()
 
 
-def _max_length() -> int:
-    return current_app.config["VOICEMAIL_MAX_SECONDS"]
+def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
+    voice = calls.voice_for(mailbox)
+    transcribe = twilio_transcribes(voice.language)
+    max_length = record_max_length(current_app.config["VOICEMAIL_MAX_SECONDS"], transcribe)
+    return twiml.voicemail(voice, _voicemail_urls(), max_length=max_length, transcribe=transcribe, apology=apology)
 
 
 def _voicemail_urls() -> twiml.VoicemailUrls:
@@ -123,7 +126,7 @@ def incoming() -> VoiceResponse:
         return twiml.unavailable(calls.voice_for(mailbox))
     groups = calls.dial_groups(mailbox)
     if not groups:  # nobody to ring: straight to voicemail
-        return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+        return _voicemail(mailbox)
     return _forward(mailbox, 0, groups[0], greeting=mailbox.greeting)
 
 
@@ -166,7 +169,7 @@ def dial_complete() -> VoiceResponse:
         return twiml.hangup()
     if decision.action == "dial":
         return _forward(mailbox, decision.attempt, decision.numbers)
-    return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+    return _voicemail(mailbox)
 
 
 @voice_route("/recording", fallback="hangup")
