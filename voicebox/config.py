@@ -84,11 +84,11 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "TWILIO_SCHEDULE_MAX_DAYS": (int, 35),
     "SCHEDULE_MAX_HORIZON_DAYS": (int, 365),
     "SMS_MAX_PER_SECOND": (int, 10),
+    "SMS_KEYWORD_REPLIES": (_bool, False),
     "SMS_HELP_TEXT": (
         str,
         "voicebox: reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.",
     ),
-    "SMS_STOP_TEXT": (str, "You are unsubscribed and will receive no more texts from us. Reply START to resubscribe."),
     "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
