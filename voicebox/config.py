@@ -9,6 +9,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .voices import find, voice_error
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or a setting has a value we cannot use."""
@@ -68,7 +70,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "MAIL_TIMEOUT": (int, 30),
     "VOICEBOX_API_TOKEN": (str, REQUIRED),
     "DEFAULT_LANGUAGE": (str, "en-US"),
-    "DEFAULT_VOICE": (str, "alice"),
+    "DEFAULT_VOICE": (str, ""),  # empty: DEFAULT_LANGUAGE's neural default (voicebox/voices.py)
     "VOICEMAIL_MAX_SECONDS": (int, 119),
     "SCREEN_TIMEOUT_SECONDS": (int, 8),
     "VOICEMAIL_TRANSCRIPT_WAIT": (int, 90),
@@ -124,7 +126,21 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             + " (set them in the environment or in .env; see .env.example)"
         )
     config.update(overrides)  # extra Flask keys such as TESTING pass straight through
+    _check_default_voice(config)
     return config
+
+
+def _check_default_voice(config: dict[str, Any]) -> None:
+    """DEFAULT_LANGUAGE must be one voicebox speaks, and DEFAULT_VOICE (if set) a voice for it."""
+    language = find(config.get("DEFAULT_LANGUAGE"))
+    if language is None:
+        raise ConfigError(
+            f"setting DEFAULT_LANGUAGE is invalid: {voice_error(config.get('DEFAULT_LANGUAGE') or '', '')}"
+        )
+    if not config.get("DEFAULT_VOICE"):
+        config["DEFAULT_VOICE"] = language.default_voice
+    elif problem := voice_error(language.code, config["DEFAULT_VOICE"]):
+        raise ConfigError(f"setting DEFAULT_VOICE is invalid: {problem}")
 
 
 def database_uri(url: str | None, instance_path: str) -> str:

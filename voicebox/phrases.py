@@ -1,7 +1,8 @@
 """What voicebox says to callers, per language.
 
-Twilio speaks the text in the mailbox's language; a language we have no phrases for falls back
-to English words spoken in that language's voice, which is better than silence.
+Every language a mailbox may choose (voicebox.voices) has every phrase here, so a Chinese voice
+never reads English words. Only a language outside that table (which validation refuses) falls
+back to English, and it is then spoken in an English voice too (voices.resolve).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twilio.twiml import TwiML
+
+from . import voices
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -47,10 +50,10 @@ PHRASES: dict[str, dict[str, str]] = {
 
 
 def phrase(language: str | None, key: str, **values: str) -> str:
-    """The phrase `key` in `language` (e.g. 'zh-CN' uses 'zh'), English when we lack it."""
-    base = (language or "en").split("-")[0].lower()
-    text = PHRASES.get(base, PHRASES["en"]).get(key) or PHRASES["en"][key]
-    return text.format(**values)
+    """The phrase `key` in `language` ('zh-CN' and 'cmn-CN' use 'zh'); English for an unknown language."""
+    known = voices.find(language)
+    base = known.code.split("-")[0].lower() if known else "en"
+    return PHRASES[base][key].format(**values)
 
 
 def spoken_digits(number: str) -> str:
@@ -62,8 +65,14 @@ def spoken_digits(number: str) -> str:
 class Voice:
     """How Twilio should speak: <Say voice=… language=…>."""
 
-    language: str
-    voice: str
+    language: str  # the mailbox's language: which phrases, and (through voices.LANGUAGES) which <Say language>
+    voice: str  # the stored voice; one that does not fit the language is replaced when spoken
 
     def say(self, response: TwiML, key: str, **values: str) -> None:
-        response.say(phrase(self.language, key, **values), voice=self.voice, language=self.language)
+        """<Say> the phrase `key` in this language."""
+        self.say_text(response, phrase(self.language, key, **values))
+
+    def say_text(self, response: TwiML, text: str) -> None:
+        """<Say> `text` (e.g. the mailbox's own greeting) with a voice Twilio accepts for the language."""
+        say_language, voice = voices.resolve(self.language, self.voice)
+        response.say(text, voice=voice, language=say_language)

@@ -39,7 +39,7 @@ def forward(
     """Ring `numbers` together in one <Dial>, each leg screened when `screen_url` is given."""
     response = VoiceResponse()
     if greeting:
-        response.say(greeting, voice=voice.voice, language=voice.language)
+        voice.say_text(response, greeting)
     dial = response.dial(
         timeout=ring_timeout,
         action=action,

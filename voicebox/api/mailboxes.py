@@ -72,6 +72,8 @@ def patch_mailbox(mailbox_id: int):
         service.update_mailbox(mailbox, patch)
     except service.Conflict as exc:
         raise _conflict(exc) from exc
+    except service.Invalid as exc:
+        raise ApiError(400, "validation_error", f"{exc.field}: {exc}", exc.field) from exc
     return jsonify(mailbox_json(mailbox))
 
 
