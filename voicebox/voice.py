@@ -106,6 +106,16 @@ def optional_int(name: str, maximum: int = 86_400) -> int | None:
     return int(value)
 
 
+def optional_bool(name: str) -> bool | None:
+    """An optional "true"/"false" parameter (any case); None when absent."""
+    value = request.form.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value not in ("true", "false"):
+        raise BadWebhook(f"{name} is not true or false: {value[:20]!r}")
+    return value == "true"
+
+
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
     return twiml.forward(
         calls.voice_for(mailbox),
@@ -164,7 +174,9 @@ def dial_complete() -> VoiceResponse:
         raise BadWebhook(f"attempt is not a whole number: {attempt!r}")
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
-    decision = calls.after_dial(call_sid, required("DialCallStatus"), int(attempt), mailbox)
+    decision = calls.after_dial(
+        call_sid, required("DialCallStatus"), int(attempt), mailbox, optional_bool("DialBridged")
+    )
     if decision.action == "hangup":
         return twiml.hangup()
     if decision.action == "dial":
