@@ -34,7 +34,7 @@ class AppWorker(Worker):
 def warm_up(app: Flask) -> None:
     """Import every job module and compile the email templates once, in the worker's parent process:
     each forked work horse inherits them instead of redoing that work for every job."""
-    from .jobs import inbound, messages, optouts, voicemail  # noqa: F401
+    from .jobs import inbound, messages, optouts, ring, voicemail  # noqa: F401
 
     for name in app.jinja_env.list_templates(filter_func=lambda n: n.startswith("email/")):
         app.jinja_env.get_template(name)

@@ -24,6 +24,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "Thank you, your message has been recorded. Goodbye.",
         "apology": "Sorry, we are having trouble connecting your call.",
         "bad_request": "Sorry, this call could not be handled. Goodbye.",
+        "taken": "This call has already been answered, or the caller has left. Goodbye.",
     },
     "es": {
         "unavailable": "Lo sentimos, este número no recibe llamadas en este momento. Adiós.",
@@ -35,6 +36,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "Gracias, su mensaje ha sido grabado. Adiós.",
         "apology": "Lo sentimos, tenemos problemas para conectar su llamada.",
         "bad_request": "Lo sentimos, no se pudo atender esta llamada. Adiós.",
+        "taken": "Esta llamada ya fue atendida, o la persona que llamaba colgó. Adiós.",
     },
     "zh": {
         "unavailable": "抱歉，此号码目前无法接听电话。再见。",
@@ -45,6 +47,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "谢谢，您的留言已录制。再见。",
         "apology": "抱歉，接通您的电话时出现问题。",
         "bad_request": "抱歉，无法处理此次通话。再见。",
+        "taken": "此来电已被接听，或来电者已挂断。再见。",
     },
 }
 

@@ -55,6 +55,23 @@ def forward(
     return response
 
 
+def wait_in_queue(voice: Voice, queue_name: str, *, action: str, greeting: str | None = None) -> VoiceResponse:
+    """The caller waits in a queue, hearing Twilio's default hold music (never silence), while
+    voicebox rings the phones; `action` is requested when the caller leaves the queue."""
+    response = VoiceResponse()
+    if greeting:
+        voice.say_text(response, greeting)
+    response.enqueue(queue_name, action=action, method="POST")
+    return response
+
+
+def dial_queue(queue_name: str) -> VoiceResponse:
+    """Bridge the accepting callee to the caller waiting in `queue_name`."""
+    response = VoiceResponse()
+    response.dial().queue(queue_name)
+    return response
+
+
 def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeout: int) -> VoiceResponse:
     """Ask the callee to press 1. Silence (an answering machine) still reports to `action`
     (actionOnEmptyResult), so the decline is recorded; the <Hangup/> is the fallback."""

@@ -12,9 +12,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
 from .extensions import db
+from .jobs import ring as ring_jobs
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
-from .services import calls, voicemails
+from .services import calls, ring, voicemails
 from .transcription import record_max_length, twilio_transcribes
 from .webhooks import BadWebhook, public_url, twilio_signed
 
@@ -117,6 +118,8 @@ def optional_bool(name: str) -> bool | None:
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
+    if ring.rings_by_rest(mailbox, numbers):
+        return _ring(mailbox, attempt, numbers, greeting)
     return twiml.forward(
         calls.voice_for(mailbox),
         numbers,
@@ -125,6 +128,25 @@ def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | No
         screen_url=public_url("/voice/screen") if mailbox.screen_calls else None,
         greeting=greeting,
     )
+
+
+def _ring(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None) -> VoiceResponse:
+    """Screened simultaneous group: the caller waits in a queue while a job rings each phone."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    group, new = ring.start(required("CallSid"), e164("To"), attempt, numbers, mailbox.ring_timeout, base)
+    if new:
+        ring_jobs.start_ringing(group)
+    action = public_url("/voice/ring/left", ring=group.id)
+    return twiml.wait_in_queue(calls.voice_for(mailbox), group.queue_name, action=action, greeting=greeting)
+
+
+def after_decision(mailbox, decision: calls.DialDecision) -> VoiceResponse:
+    """The TwiML for what follows a ring group: hang up, ring the next group, or take a message."""
+    if decision.action == "hangup":
+        return twiml.hangup()
+    if decision.action == "dial":
+        return _forward(mailbox, decision.attempt, decision.numbers)
+    return _voicemail(mailbox)
 
 
 @voice_route("/incoming")
@@ -177,11 +199,7 @@ def dial_complete() -> VoiceResponse:
     decision = calls.after_dial(
         call_sid, required("DialCallStatus"), int(attempt), mailbox, optional_bool("DialBridged")
     )
-    if decision.action == "hangup":
-        return twiml.hangup()
-    if decision.action == "dial":
-        return _forward(mailbox, decision.attempt, decision.numbers)
-    return _voicemail(mailbox)
+    return after_decision(mailbox, decision)
 
 
 @voice_route("/recording", fallback="hangup")
