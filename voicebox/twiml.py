@@ -66,9 +66,10 @@ def wait_in_queue(voice: Voice, queue_name: str, *, action: str, greeting: str |
 
 
 def dial_queue(queue_name: str) -> VoiceResponse:
-    """Bridge the accepting callee to the caller waiting in `queue_name`."""
+    """Bridge the accepting callee to the caller waiting in `queue_name`. The short timeout covers a
+    caller who hung up just as the callee pressed 1: the queue is empty, so the leg ends soon."""
     response = VoiceResponse()
-    response.dial().queue(queue_name)
+    response.dial(timeout=10).queue(queue_name)
     return response
 
 
