@@ -42,7 +42,7 @@ def _shared_keys(value: str) -> dict[str, str]:
     for pair in filter(None, (part.strip() for part in value.split(","))):
         key_id, _, secret = pair.partition("=")
         if not key_id.strip() or not secret.strip():
-            raise ValueError(f"expected <key id>=<secret> pairs, got {pair.split('=')[0]!r}=...")
+            raise ValueError("expected comma-separated <key id>=<secret> pairs")  # never echo a secret
         keys[key_id.strip()] = secret.strip()
     return keys
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from twilio.request_validator import HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from tests.conftest import AUTH_TOKEN
+from voicebox.config import ConfigError, load_config
 
 URL = "http://localhost/sms/status"
 SHARED_KEY_ID = "webhooks_sharedkey_0123456789"
@@ -82,3 +84,14 @@ def test_a_shared_key_signature_with_the_wrong_secret_or_unknown_key_is_refused(
             },
         )
     assert (wrong.status_code, unknown.status_code, mixed.status_code) == (403, 403, 403)
+
+
+REQUIRED = {"SECRET_KEY": "x", "TWILIO_ACCOUNT_SID": "AC", "TWILIO_AUTH_TOKEN": "t", "VOICEBOX_API_TOKEN": "a"}
+
+
+def test_shared_keys_setting_reads_id_secret_pairs(monkeypatch):
+    monkeypatch.setenv("TWILIO_WEBHOOK_SHARED_KEYS", f"old=retired, {SHARED_KEY_ID}={SHARED_SECRET}")
+    assert load_config(REQUIRED)["TWILIO_WEBHOOK_SHARED_KEYS"] == {"old": "retired", SHARED_KEY_ID: SHARED_SECRET}
+    monkeypatch.setenv("TWILIO_WEBHOOK_SHARED_KEYS", "just-a-secret")
+    with pytest.raises(ConfigError, match="TWILIO_WEBHOOK_SHARED_KEYS"):
+        load_config(REQUIRED)

@@ -118,16 +118,23 @@ def find_leg(ring: Ring, leg_sid: str, number: str | None = None) -> RingLeg | N
 
 
 def leg_status(ring: Ring, leg_sid: str, number: str | None, status: str) -> None:
-    """Apply a status callback, never moving a leg backwards or out of a final status."""
+    """Apply a status callback. Callbacks come late, twice, or at once on several workers, so the
+    move is a conditional UPDATE: never backwards, never out of a final status."""
     leg = find_leg(ring, leg_sid, number)
-    if leg is None or status not in _TWILIO_STATUSES or leg.status in FINAL_LEG_STATUSES:
+    if leg is None or status not in _TWILIO_STATUSES:
         db.session.commit()
         return
-    if status in FINAL_LEG_STATUSES or _RANK[LegStatus(status)] > _RANK.get(leg.status, 0):
-        leg.status = status
+    _advance(leg.id, LegStatus(status))
     if status == LegStatus.IN_PROGRESS:
-        leg.answered = True
+        db.session.execute(update(RingLeg).where(RingLeg.id == leg.id).values(answered=True))
     db.session.commit()
+
+
+def _advance(leg_id: int, status: LegStatus) -> None:
+    """Move a leg to `status` only from a status before it."""
+    final = status in FINAL_LEG_STATUSES
+    before = [s for s, rank in _RANK.items() if final or rank < _RANK[status]]
+    db.session.execute(update(RingLeg).where(RingLeg.id == leg_id, RingLeg.status.in_(before)).values(status=status))
 
 
 def leg_answered(ring: Ring, leg_sid: str, number: str | None) -> None:
@@ -160,8 +167,8 @@ def accept(ring: Ring, leg_sid: str) -> Answer:
 def decline(ring: Ring, leg_sid: str) -> None:
     """The callee pressed another key, or nothing (a machine): this leg is out, the others ring on."""
     leg = find_leg(ring, leg_sid)
-    if leg is not None and leg.status not in FINAL_LEG_STATUSES:
-        leg.status = LegStatus.DECLINED
+    if leg is not None:
+        _advance(leg.id, LegStatus.DECLINED)
     db.session.commit()
 
 
