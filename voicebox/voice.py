@@ -14,6 +14,7 @@ from . import twiml
 from .extensions import db
 from .jobs import ring as ring_jobs
 from .jobs import voicemail as voicemail_jobs
+from .models import RingState
 from .phrases import phrase, spoken_digits
 from .services import calls, ring, voicemails
 from .transcription import record_max_length, twilio_transcribes
@@ -120,6 +121,10 @@ def optional_bool(name: str) -> bool | None:
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
     if ring.rings_by_rest(mailbox, numbers):
         return _ring(mailbox, attempt, numbers, greeting)
+    return _dial(mailbox, attempt, numbers, greeting)
+
+
+def _dial(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None) -> VoiceResponse:
     return twiml.forward(
         calls.voice_for(mailbox),
         numbers,
@@ -134,8 +139,12 @@ def _ring(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None)
     """Screened simultaneous group: the caller waits in a queue while a job rings each phone."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     group, new = ring.start(required("CallSid"), e164("To"), attempt, numbers, mailbox.ring_timeout, base)
-    if new:
-        ring_jobs.start_ringing(group)
+    if new and not ring_jobs.start_ringing(group):
+        # Redis is down, so no job could ring the phones: ring them with <Dial> after all.
+        ring.end(group, RingState.OVER)
+        return _dial(mailbox, attempt, numbers, greeting)
+    if group.state == RingState.OVER and ring.never_rang(group):
+        return _dial(mailbox, attempt, numbers, greeting)  # Twilio retried the request above
     action = public_url("/voice/ring/left", ring=group.id)
     return twiml.wait_in_queue(calls.voice_for(mailbox), group.queue_name, action=action, greeting=greeting)
 

@@ -231,3 +231,16 @@ def test_the_screen_prompt_names_the_caller(caller_waiting, signed, prism):
     sid = legs(prism)
     say = screen(signed, sid[OWNER_CELL], OWNER_CELL).find("Gather/Say")
     assert " ".join(CALLER[1:]) in say.text
+
+
+def test_with_redis_down_the_phones_ring_by_dial_rather_than_leave_the_caller_waiting(make_app, prism):
+    from tests.conftest import Twilio
+
+    dead = make_app(TWILIO_HTTP_CLIENT=prism, PUBLIC_BASE_URL=PUBLIC, REDIS_URL="redis://127.0.0.1:1/0")
+    with dead.app_context():
+        make_mailbox(forward_to=TARGETS)
+        signed = Twilio(dead.test_client(), public_base=PUBLIC)
+        for _ in range(2):  # and the same when Twilio retries the webhook
+            root = twiml(signed.post("/voice/incoming", call_params(CALL_SID)))
+            assert [n.text for n in root.findall("Dial/Number")] == TARGETS
+            assert root.find("Enqueue") is None

@@ -29,10 +29,16 @@ def job_id(ring_id: int, kind: str) -> str:
     return queueing.job_id("ring", ring_id, kind)
 
 
-def start_ringing(ring: Ring) -> None:
-    """Queue the legs now and the timeout job for later (both idempotent by job id)."""
-    enqueue(place_legs, ring.id, job_id=job_id(ring.id, "place"))
-    enqueue(ring_timed_out, ring.id, job_id=job_id(ring.id, "timeout"), at=utcnow() + timedelta(seconds=deadline(ring)))
+def start_ringing(ring: Ring) -> bool:
+    """Queue the legs now and the timeout job for later (both idempotent by job id).
+
+    False when Redis is unreachable: nothing would ring the phones, so the caller must not wait.
+    """
+    if enqueue(place_legs, ring.id, job_id=job_id(ring.id, "place")) is None:
+        return False
+    at = utcnow() + timedelta(seconds=deadline(ring))
+    enqueue(ring_timed_out, ring.id, job_id=job_id(ring.id, "timeout"), at=at)  # if lost, the sweep ends it
+    return True
 
 
 def deadline(ring: Ring) -> int:

@@ -177,6 +177,11 @@ def nobody_left(ring: Ring) -> bool:
     return ring.state == RingState.RINGING and all(leg.status in FINAL_LEG_STATUSES for leg in ring.legs)
 
 
+def never_rang(ring: Ring) -> bool:
+    """No leg was ever placed (the ring fell back to <Dial> before any job ran)."""
+    return all(leg.status == LegStatus.PENDING for leg in ring.legs)
+
+
 def end(ring: Ring, state: RingState) -> bool:
     """Move a ringing group to `state` (OVER or CALLER_GONE); True for the one caller that moved it."""
     moved = db.session.execute(
