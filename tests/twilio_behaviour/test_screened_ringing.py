@@ -244,3 +244,17 @@ def test_with_redis_down_the_phones_ring_by_dial_rather_than_leave_the_caller_wa
             root = twiml(signed.post("/voice/incoming", call_params(CALL_SID)))
             assert [n.text for n in root.findall("Dial/Number")] == TARGETS
             assert root.find("Enqueue") is None
+
+
+def test_the_sweep_ends_a_ring_whose_timeout_job_redis_lost(caller_waiting, signed, prism):
+    from voicebox.jobs.ring import job_id, sweep_rings
+    from voicebox.queueing import get_queue
+
+    work()
+    get_queue().scheduled_job_registry.remove(job_id(ring_id(), "timeout"), delete_job=True)  # Redis lost it
+    with time_machine.travel(utcnow() + timedelta(seconds=40), tick=True):
+        assert sweep_rings() == 0  # not overdue yet: the ring may still be answered
+    with time_machine.travel(utcnow() + timedelta(seconds=120), tick=True):
+        assert sweep_rings() == 1
+        work()
+    assert "/voice/ring/over" in updates_to(prism, CALL_SID)[0]["Url"]
