@@ -258,3 +258,13 @@ def test_the_sweep_ends_a_ring_whose_timeout_job_redis_lost(caller_waiting, sign
         assert sweep_rings() == 1
         work()
     assert "/voice/ring/over" in updates_to(prism, CALL_SID)[0]["Url"]
+
+
+def test_a_leg_twilio_could_not_take_is_retried_without_placing_the_others_twice(caller_waiting, prism):
+    prism.fail_next(1)  # a 503 for the first calls.create
+    work()
+    assert len(legs(prism)) == 2
+    with time_machine.travel(utcnow() + timedelta(seconds=3), tick=True):
+        work()
+    assert sorted(legs(prism)) == sorted(TARGETS)
+    assert len([e for e in prism.call_creates() if e.status == 201]) == 3

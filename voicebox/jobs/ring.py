@@ -10,6 +10,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
+from rq import Retry
 from twilio.base.exceptions import TwilioRestException
 
 from .. import queueing
@@ -23,6 +24,8 @@ log = logging.getLogger(__name__)
 # Seconds past the ring timeout before the timeout job ends the ring: a leg answered in the last
 # second still hears the prompt (about 5 s) and gets SCREEN_TIMEOUT_SECONDS to press 1.
 PROMPT_SECONDS = 5
+# The caller is waiting: a leg Twilio could not take (5xx) is retried within seconds, not minutes.
+PLACE_RETRY = Retry(max=3, interval=[1, 2, 4])
 
 
 def job_id(ring_id: int, kind: str) -> str:
@@ -34,7 +37,7 @@ def start_ringing(ring: Ring) -> bool:
 
     False when Redis is unreachable: nothing would ring the phones, so the caller must not wait.
     """
-    if enqueue(place_legs, ring.id, job_id=job_id(ring.id, "place")) is None:
+    if enqueue(place_legs, ring.id, job_id=job_id(ring.id, "place"), retry=PLACE_RETRY) is None:
         return False
     at = utcnow() + timedelta(seconds=deadline(ring))
     enqueue(ring_timed_out, ring.id, job_id=job_id(ring.id, "timeout"), at=at)  # if lost, the sweep ends it
