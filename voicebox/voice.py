@@ -137,7 +137,7 @@ def _dial(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None)
 
 def _ring(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None) -> VoiceResponse:
     """Screened simultaneous group: the caller waits in a queue while a job rings each phone."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    base = public_url("")  # kept on the ring: the jobs that build the legs' URLs have no request
     group, new = ring.start(required("CallSid"), e164("To"), attempt, numbers, mailbox.ring_timeout, base)
     if new and not ring_jobs.start_ringing(group):
         # Redis is down, so no job could ring the phones: ring them with <Dial> after all.
