@@ -78,10 +78,9 @@ def ring_status() -> VoiceResponse:
 @voice_route("/ring/over")
 def ring_over() -> VoiceResponse:
     """The caller, redirected out of the queue when nobody accepted: the next group or voicemail."""
+    # Only the job that ended the ring (OVER: nobody can accept any more) redirects the caller here.
     group = _ring()
     _, mailbox = _mailbox_of(group)
-    if group.state == RingState.ACCEPTED:  # accepted after all (a late redirect): let the bridge stand
-        return twiml.hangup()
     decision = calls.after_dial(group.call_sid, "no-answer", group.attempt, mailbox)
     return after_decision(mailbox, decision)
 
