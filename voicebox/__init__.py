@@ -55,6 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from . import voice_ring  # noqa: F401  (adds /voice/ring/* to the voice blueprint)
     from .api import init_app as init_api
     from .media import bp as media_bp
     from .sms import bp as sms_bp

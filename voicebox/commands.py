@@ -34,7 +34,7 @@ class AppWorker(Worker):
 def warm_up(app: Flask) -> None:
     """Import every job module and compile the email templates once, in the worker's parent process:
     each forked work horse inherits them instead of redoing that work for every job."""
-    from .jobs import inbound, messages, optouts, voicemail  # noqa: F401
+    from .jobs import inbound, messages, optouts, ring, voicemail  # noqa: F401
 
     for name in app.jinja_env.list_templates(filter_func=lambda n: n.startswith("email/")):
         app.jinja_env.get_template(name)
@@ -81,7 +81,7 @@ mailbox_cli = AppGroup("mailbox", help="Manage mailboxes.")
 @click.option("--email", "emails", multiple=True, required=True, help="Who gets voicemail (repeatable).")
 @click.option("--ring-mode", type=click.Choice(["simultaneous", "sequential"]), default="simultaneous")
 @click.option("--language", default="en-US")
-@click.option("--voice", default="alice")
+@click.option("--voice", help="A Twilio voice for the language (default: the language's neural voice).")
 @click.option("--greeting")
 @click.option("--ring-timeout", type=int, default=20)
 @click.option("--no-screen", is_flag=True, help="Bridge calls without asking the callee to press 1.")

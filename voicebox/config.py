@@ -9,6 +9,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .voices import find, voice_error
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or a setting has a value we cannot use."""
@@ -34,6 +36,17 @@ def _seconds_list(value: str) -> list[int]:
     return numbers
 
 
+def _shared_keys(value: str) -> dict[str, str]:
+    """Twilio webhook shared keys as "<key id>=<secret>" pairs, comma-separated (two during a rotation)."""
+    keys = {}
+    for pair in filter(None, (part.strip() for part in value.split(","))):
+        key_id, _, secret = pair.partition("=")
+        if not key_id.strip() or not secret.strip():
+            raise ValueError("expected comma-separated <key id>=<secret> pairs")  # never echo a secret
+        keys[key_id.strip()] = secret.strip()
+    return keys
+
+
 # name -> (parser, default). A default of REQUIRED means start-up fails without it.
 REQUIRED = object()
 
@@ -44,6 +57,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "PUBLIC_BASE_URL": (str, None),
     "TWILIO_ACCOUNT_SID": (str, REQUIRED),
     "TWILIO_AUTH_TOKEN": (str, REQUIRED),
+    "TWILIO_WEBHOOK_SHARED_KEYS": (_shared_keys, None),
     "TWILIO_MESSAGING_SERVICE_SID": (str, None),
     "TWILIO_API_BASE_URL": (str, "https://api.twilio.com"),
     "MAIL_SERVER": (str, "localhost"),
@@ -56,8 +70,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "MAIL_TIMEOUT": (int, 30),
     "VOICEBOX_API_TOKEN": (str, REQUIRED),
     "DEFAULT_LANGUAGE": (str, "en-US"),
-    "DEFAULT_VOICE": (str, "alice"),
-    "VOICEMAIL_MAX_SECONDS": (int, 120),
+    "DEFAULT_VOICE": (str, ""),  # empty: DEFAULT_LANGUAGE's neural default (voicebox/voices.py)
+    "VOICEMAIL_MAX_SECONDS": (int, 119),
     "SCREEN_TIMEOUT_SECONDS": (int, 8),
     "VOICEMAIL_TRANSCRIPT_WAIT": (int, 90),
     "VOICEMAIL_MIN_SECONDS": (int, 2),
@@ -72,11 +86,11 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "TWILIO_SCHEDULE_MAX_DAYS": (int, 35),
     "SCHEDULE_MAX_HORIZON_DAYS": (int, 365),
     "SMS_MAX_PER_SECOND": (int, 10),
+    "SMS_KEYWORD_REPLIES": (_bool, False),
     "SMS_HELP_TEXT": (
         str,
         "voicebox: reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.",
     ),
-    "SMS_STOP_TEXT": (str, "You are unsubscribed and will receive no more texts from us. Reply START to resubscribe."),
     "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
@@ -112,7 +126,21 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             + " (set them in the environment or in .env; see .env.example)"
         )
     config.update(overrides)  # extra Flask keys such as TESTING pass straight through
+    _check_default_voice(config)
     return config
+
+
+def _check_default_voice(config: dict[str, Any]) -> None:
+    """DEFAULT_LANGUAGE must be one voicebox speaks, and DEFAULT_VOICE (if set) a voice for it."""
+    language = find(config.get("DEFAULT_LANGUAGE"))
+    if language is None:
+        raise ConfigError(
+            f"setting DEFAULT_LANGUAGE is invalid: {voice_error(config.get('DEFAULT_LANGUAGE') or '', '')}"
+        )
+    if not config.get("DEFAULT_VOICE"):
+        config["DEFAULT_VOICE"] = language.default_voice
+    elif problem := voice_error(language.code, config["DEFAULT_VOICE"]):
+        raise ConfigError(f"setting DEFAULT_VOICE is invalid: {problem}")
 
 
 def database_uri(url: str | None, instance_path: str) -> str:

@@ -1,7 +1,8 @@
 """What voicebox says to callers, per language.
 
-Twilio speaks the text in the mailbox's language; a language we have no phrases for falls back
-to English words spoken in that language's voice, which is better than silence.
+Every language a mailbox may choose (voicebox.voices) has every phrase here, so a Chinese voice
+never reads English words. Only a language outside that table (which validation refuses) falls
+back to English, and it is then spoken in an English voice too (voices.resolve).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from twilio.twiml import TwiML
+
+from . import voices
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -21,6 +24,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "Thank you, your message has been recorded. Goodbye.",
         "apology": "Sorry, we are having trouble connecting your call.",
         "bad_request": "Sorry, this call could not be handled. Goodbye.",
+        "taken": "This call has already been answered, or the caller has left. Goodbye.",
     },
     "es": {
         "unavailable": "Lo sentimos, este número no recibe llamadas en este momento. Adiós.",
@@ -32,6 +36,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "Gracias, su mensaje ha sido grabado. Adiós.",
         "apology": "Lo sentimos, tenemos problemas para conectar su llamada.",
         "bad_request": "Lo sentimos, no se pudo atender esta llamada. Adiós.",
+        "taken": "Esta llamada ya fue atendida, o la persona que llamaba colgó. Adiós.",
     },
     "zh": {
         "unavailable": "抱歉，此号码目前无法接听电话。再见。",
@@ -42,15 +47,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "thanks": "谢谢，您的留言已录制。再见。",
         "apology": "抱歉，接通您的电话时出现问题。",
         "bad_request": "抱歉，无法处理此次通话。再见。",
+        "taken": "此来电已被接听，或来电者已挂断。再见。",
     },
 }
 
 
 def phrase(language: str | None, key: str, **values: str) -> str:
-    """The phrase `key` in `language` (e.g. 'zh-CN' uses 'zh'), English when we lack it."""
-    base = (language or "en").split("-")[0].lower()
-    text = PHRASES.get(base, PHRASES["en"]).get(key) or PHRASES["en"][key]
-    return text.format(**values)
+    """The phrase `key` in `language` ('zh-CN' and 'cmn-CN' use 'zh'); English for an unknown language."""
+    known = voices.find(language)
+    base = known.code.split("-")[0].lower() if known else "en"
+    return PHRASES[base][key].format(**values)
 
 
 def spoken_digits(number: str) -> str:
@@ -62,8 +68,14 @@ def spoken_digits(number: str) -> str:
 class Voice:
     """How Twilio should speak: <Say voice=… language=…>."""
 
-    language: str
-    voice: str
+    language: str  # the mailbox's language: which phrases, and (through voices.LANGUAGES) which <Say language>
+    voice: str  # the stored voice; one that does not fit the language is replaced when spoken
 
     def say(self, response: TwiML, key: str, **values: str) -> None:
-        response.say(phrase(self.language, key, **values), voice=self.voice, language=self.language)
+        """<Say> the phrase `key` in this language."""
+        self.say_text(response, phrase(self.language, key, **values))
+
+    def say_text(self, response: TwiML, text: str) -> None:
+        """<Say> `text` (e.g. the mailbox's own greeting) with a voice Twilio accepts for the language."""
+        say_language, voice = voices.resolve(self.language, self.voice)
+        response.say(text, voice=voice, language=say_language)

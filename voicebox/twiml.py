@@ -39,7 +39,7 @@ def forward(
     """Ring `numbers` together in one <Dial>, each leg screened when `screen_url` is given."""
     response = VoiceResponse()
     if greeting:
-        response.say(greeting, voice=voice.voice, language=voice.language)
+        voice.say_text(response, greeting)
     dial = response.dial(
         timeout=ring_timeout,
         action=action,
@@ -55,6 +55,24 @@ def forward(
     return response
 
 
+def wait_in_queue(voice: Voice, queue_name: str, *, action: str, greeting: str | None = None) -> VoiceResponse:
+    """The caller waits in a queue, hearing Twilio's default hold music (never silence), while
+    voicebox rings the phones; `action` is requested when the caller leaves the queue."""
+    response = VoiceResponse()
+    if greeting:
+        voice.say_text(response, greeting)
+    response.enqueue(queue_name, action=action, method="POST")
+    return response
+
+
+def dial_queue(queue_name: str) -> VoiceResponse:
+    """Bridge the accepting callee to the caller waiting in `queue_name`. The short timeout covers a
+    caller who hung up just as the callee pressed 1: the queue is empty, so the leg ends soon."""
+    response = VoiceResponse()
+    response.dial(timeout=10).queue(queue_name)
+    return response
+
+
 def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeout: int) -> VoiceResponse:
     """Ask the callee to press 1. Silence (an answering machine) still reports to `action`
     (actionOnEmptyResult), so the decline is recorded; the <Hangup/> is the fallback."""
@@ -65,12 +83,16 @@ def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeo
     return response
 
 
-def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False) -> VoiceResponse:
-    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded."""
+def voicemail(
+    voice: Voice, urls: VoicemailUrls, *, max_length: int, transcribe: bool, apology: bool = False
+) -> VoiceResponse:
+    """Prompt, <Record> with status callbacks (and transcription when `transcribe`), then a goodbye
+    if nothing was recorded."""
     response = VoiceResponse()
     if apology:
         voice.say(response, "apology")
     voice.say(response, "leave_message")
+    transcription = {"transcribe": True, "transcribe_callback": urls.transcribe_callback} if transcribe else {}
     response.record(
         max_length=max_length,
         finish_on_key="#",
@@ -78,8 +100,7 @@ def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bo
         trim="trim-silence",
         action=urls.action,
         method="POST",
-        transcribe=True,
-        transcribe_callback=urls.transcribe_callback,
+        **transcription,
         recording_status_callback=urls.status_callback,
         recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",

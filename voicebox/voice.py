@@ -8,11 +8,14 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
+from .jobs import ring as ring_jobs
 from .jobs import voicemail as voicemail_jobs
+from .models import RingState
 from .phrases import phrase, spoken_digits
-from .services import calls, voicemails
+from .services import calls, ring, voicemails
+from .transcription import record_max_length, twilio_transcribes
 from .urls import callback_url
-from .webhooks import BadWebhook, e164, optional_int, required, webhook_route
+from .webhooks import BadWebhook, e164, optional_bool, optional_int, required, webhook_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -40,16 +43,18 @@ def _failed(fallback: str) -> tuple[VoiceResponse, int]:
 
 
 def _fallback(kind: str) -> VoiceResponse:
-    voice = calls.voice_for(None)
     if kind == "voicemail":
-        return twiml.voicemail(voice, _voicemail_urls(), max_length=_max_length(), apology=True)
+        return _voicemail(None, apology=True)
     if kind == "error":
         return twiml.empty()
     return twiml.hangup()
 
 
-def _max_length() -> int:
-    return current_app.config["VOICEMAIL_MAX_SECONDS"]
+def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
+    voice = calls.voice_for(mailbox)
+    transcribe = twilio_transcribes(voice.language)
+    max_length = record_max_length(current_app.config["VOICEMAIL_MAX_SECONDS"], transcribe)
+    return twiml.voicemail(voice, _voicemail_urls(), max_length=max_length, transcribe=transcribe, apology=apology)
 
 
 def _voicemail_urls() -> twiml.VoicemailUrls:
@@ -61,6 +66,12 @@ def _voicemail_urls() -> twiml.VoicemailUrls:
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
+    if ring.rings_by_rest(mailbox, numbers):
+        return _ring(mailbox, attempt, numbers, greeting)
+    return _dial(mailbox, attempt, numbers, greeting)
+
+
+def _dial(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None) -> VoiceResponse:
     return twiml.forward(
         calls.voice_for(mailbox),
         numbers,
@@ -69,6 +80,29 @@ def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | No
         screen_url=callback_url("/voice/screen") if mailbox.screen_calls else None,
         greeting=greeting,
     )
+
+
+def _ring(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None) -> VoiceResponse:
+    """Screened simultaneous group: the caller waits in a queue while a job rings each phone."""
+    base = callback_url("")  # kept on the ring: the jobs that build the legs' URLs have no request
+    group, new = ring.start(required("CallSid"), e164("To"), attempt, numbers, mailbox.ring_timeout, base)
+    if new and not ring_jobs.start_ringing(group):
+        # Redis is down, so no job could ring the phones: ring them with <Dial> after all.
+        ring.end(group, RingState.OVER)
+        return _dial(mailbox, attempt, numbers, greeting)
+    if group.state == RingState.OVER and ring.never_rang(group):
+        return _dial(mailbox, attempt, numbers, greeting)  # Twilio retried the request above
+    action = callback_url("/voice/ring/left", ring=group.id)
+    return twiml.wait_in_queue(calls.voice_for(mailbox), group.queue_name, action=action, greeting=greeting)
+
+
+def after_decision(mailbox, decision: calls.DialDecision) -> VoiceResponse:
+    """The TwiML for what follows a ring group: hang up, ring the next group, or take a message."""
+    if decision.action == "hangup":
+        return twiml.hangup()
+    if decision.action == "dial":
+        return _forward(mailbox, decision.attempt, decision.numbers)
+    return _voicemail(mailbox)
 
 
 @voice_route("/incoming")
@@ -80,7 +114,7 @@ def incoming() -> VoiceResponse:
         return twiml.unavailable(calls.voice_for(mailbox))
     groups = calls.dial_groups(mailbox)
     if not groups:  # nobody to ring: straight to voicemail
-        return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+        return _voicemail(mailbox)
     return _forward(mailbox, 0, groups[0], greeting=mailbox.greeting)
 
 
@@ -118,12 +152,10 @@ def dial_complete() -> VoiceResponse:
         raise BadWebhook(f"attempt is not a whole number: {attempt!r}")
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
-    decision = calls.after_dial(call_sid, required("DialCallStatus"), int(attempt), mailbox)
-    if decision.action == calls.DialAction.HANGUP:
-        return twiml.hangup()
-    if decision.action == calls.DialAction.DIAL:
-        return _forward(mailbox, decision.attempt, decision.numbers)
-    return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+    decision = calls.after_dial(
+        call_sid, required("DialCallStatus"), int(attempt), mailbox, optional_bool("DialBridged")
+    )
+    return after_decision(mailbox, decision)
 
 
 @voice_route("/recording", fallback="hangup")

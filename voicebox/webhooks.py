@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import phonenumbers
 from flask import Blueprint, Response, abort, current_app, request
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 from twilio.twiml import TwiML
 
 from .extensions import db
@@ -35,12 +35,34 @@ def signed_url() -> str:
 
 
 def signature_is_valid() -> bool:
-    """Check X-Twilio-Signature over the signed URL and the POSTed form."""
+    """Check X-Twilio-Signature over the signed URL and every POSTed value.
+
+    The whole multi-dict is signed: Twilio signs each value of a repeated key, and a flat dict
+    would keep only the first, so a request with repeated keys would be rejected.
+    A request carrying X-Twilio-Webhooks-Signature-Settings (Twilio's shared-key signing, in
+    beta) is checked with that shared key's secret and the algorithm it names.
+    """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
         return False
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
-    return validator.validate(signed_url(), request.form.to_dict(flat=True), signature)
+    settings = request.headers.get(SIGNATURE_SETTINGS_HEADER)
+    secret, algorithm = _signing_secret(settings)
+    if secret is None:
+        return False
+    return RequestValidator(secret).validate(signed_url(), request.form, signature, algorithm)
+
+
+def _signing_secret(settings: str | None) -> tuple[str | None, str | None]:
+    """The secret and algorithm a request was signed with: the auth token, or a named shared key."""
+    if not settings:
+        return current_app.config["TWILIO_AUTH_TOKEN"], None
+    key_id = next(
+        (part.partition("=")[2].strip() for part in settings.split(",") if part.strip().startswith("key=")), ""
+    )
+    secret = (current_app.config.get("TWILIO_WEBHOOK_SHARED_KEYS") or {}).get(key_id)
+    if secret is None:
+        log.warning("webhook signed with shared key %r, which TWILIO_WEBHOOK_SHARED_KEYS does not hold", key_id)
+    return secret, get_signature_algorithm(settings)
 
 
 def twilio_signed(view: Callable) -> Callable:
@@ -128,3 +150,13 @@ def optional_int(name: str, maximum: int = 86_400) -> int | None:
     if not value.isdigit() or int(value) > maximum:
         raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
     return int(value)
+
+
+def optional_bool(name: str) -> bool | None:
+    """An optional "true"/"false" parameter (any case); None when absent."""
+    value = request.form.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value not in ("true", "false"):
+        raise BadWebhook(f"{name} is not true or false: {value[:20]!r}")
+    return value == "true"

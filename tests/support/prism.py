@@ -9,7 +9,9 @@ answers canned examples.
 Prism and is recorded with Prism's own status. Only when Prism accepted it does a thin layer reshape
 the answer where a canned example cannot behave like Twilio: a fresh SM... SID per created message,
 `scheduled` for ScheduleType=fixed, `canceled` after a cancel (30409 once a message is not
-scheduled), a 21610 error for numbers a test marks unsubscribed, and 5xx answers a test queues.
+scheduled), a 21610 error for numbers a test marks unsubscribed, and 5xx answers a test queues;
+for Calls: a fresh CA... SID per created call, updates (Status, Url) applied to calls it created
+(404 for others), and a 21217 error for numbers a test marks unreachable.
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ CONVERSATIONS_SPEC = SPECS / "twilio_conversations_v1.json"
 ACCOUNT = "AC" + "0" * 32
 CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 ONE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/((?:SM|MM)\w+)\.json$")
+CALLS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
+CALL = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)\.json$")
 
 
 MESSAGES_PROBE = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"
@@ -175,6 +179,8 @@ class PrismTwilio(BaseUrlHttpClient):
         self.unsubscribed: set[str] = set()
         self.statuses: dict[str, str] = {}  # SID -> status, as Twilio would report it
         self.queued_failures: list[tuple[int, int, str]] = []
+        self.calls: dict[str, dict[str, Any]] = {}  # CA... -> {"to", "status", "url"} of calls created here
+        self.unreachable: set[str] = set()  # numbers whose calls.create Twilio refuses (21217)
 
     def fail_next(self, times: int = 1, status: int = 503, code: int = 20503, message: str = "Service Unavailable"):
         """Answer the next `times` requests Prism accepts with this error instead (Twilio having a bad day)."""
@@ -185,6 +191,12 @@ class PrismTwilio(BaseUrlHttpClient):
 
     def cancels(self) -> list[Exchange]:
         return [e for e in self.exchanges if e.method == "POST" and ONE.match(e.path) and "Status" in e.data]
+
+    def call_creates(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.method == "POST" and CALLS.match(e.path)]
+
+    def call_updates(self) -> list[Exchange]:
+        return [e for e in self.exchanges if e.method == "POST" and CALL.match(e.path)]
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, **kwargs):
         path = urlsplit(url).path
@@ -206,6 +218,10 @@ class PrismTwilio(BaseUrlHttpClient):
             return _error(*self.queued_failures.pop(0))
         if method == "POST" and CREATE.match(path):
             return self._created(data, json.loads(answer.text))
+        if method == "POST" and CALLS.match(path):
+            return self._call_created(data, json.loads(answer.text))
+        if method == "POST" and (call := CALL.match(path)):
+            return self._call_updated(call.group(2), data, json.loads(answer.text))
         match = ONE.match(path)
         if match and method == "POST" and data.get("Status") == "canceled":
             return self._canceled(match.group(2), json.loads(answer.text))
@@ -224,6 +240,24 @@ class PrismTwilio(BaseUrlHttpClient):
         body |= {"sid": sid, "status": status, "to": data.get("To"), "body": data.get("Body")}
         body |= {"messaging_service_sid": data.get("MessagingServiceSid")}
         return Response(201, json.dumps(body))
+
+    def _call_created(self, data: dict, body: dict) -> Response:
+        if data.get("To") in self.unreachable:
+            return _error(400, 21217, "Phone number does not appear to be valid")
+        sid = "CA" + uuid.uuid4().hex
+        self.calls[sid] = {"to": data.get("To"), "status": "queued", "url": data.get("Url")}
+        body |= {"sid": sid, "status": "queued", "to": data.get("To"), "from": data.get("From")}
+        return Response(201, json.dumps(body))
+
+    def _call_updated(self, sid: str, data: dict, body: dict) -> Response:
+        call = self.calls.get(sid)
+        if call is None:
+            return _error(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+        if data.get("Status"):
+            call["status"] = data["Status"]
+        if data.get("Url"):
+            call["url"] = data["Url"]
+        return Response(200, json.dumps(body | {"sid": sid, "status": call["status"], "to": call["to"]}))
 
     def _canceled(self, sid: str, body: dict) -> Response:
         if sid not in self.statuses:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import ApiError, from_validation_error
 from ..services import Conflict, delivery
+from ..services import mailboxes as mailbox_service
 from ..services import messages as texts
 from .openapi import OPERATIONS, Operation, document
 
@@ -58,6 +59,11 @@ def _validation_error(exc: ValidationError):
 @bp.errorhandler(Conflict)
 def _conflict(exc: Conflict):
     return ApiError(409, "conflict", str(exc), exc.field).response()
+
+
+@bp.errorhandler(mailbox_service.Invalid)
+def _invalid_mailbox(exc: mailbox_service.Invalid):
+    return ApiError(400, "validation_error", f"{exc.field}: {exc}", exc.field).response()
 
 
 @bp.errorhandler(texts.InvalidInput)

@@ -14,10 +14,16 @@ from .messages import (
     SequenceStep,
 )
 from .optouts import ConversationParticipant, DeliveryReceipt, InboundMessage, OptOut, OptOutEvent
+from .rings import FINAL_LEG_STATUSES, LegStatus, Ring, RingLeg, RingState
 from .types import UTCDateTime, utcnow
 
 __all__ = [
     "UNCANCELABLE_STATUSES",
+    "FINAL_LEG_STATUSES",
+    "LegStatus",
+    "Ring",
+    "RingLeg",
+    "RingState",
     "OWED_STATUSES",
     "Call",
     "ConversationParticipant",

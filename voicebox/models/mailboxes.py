@@ -24,7 +24,7 @@ class Mailbox(db.Model):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     emails: Mapped[list[str]] = mapped_column(JSON, default=list)
     language: Mapped[str] = mapped_column(String(16), default="en-US")
-    voice: Mapped[str] = mapped_column(String(64), default="alice")
+    voice: Mapped[str] = mapped_column(String(64), default="Polly.Joanna-Neural")  # see voicebox/voices.py
     greeting: Mapped[str | None] = mapped_column(String(1000))
     ring_timeout: Mapped[int] = mapped_column(default=20)
     screen_calls: Mapped[bool] = mapped_column(default=True)

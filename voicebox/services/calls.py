@@ -15,10 +15,13 @@ from ..rows import insert_ignore
 
 # DialCallStatus values that mean the forwarded leg was answered (when calls are not screened).
 ANSWERED = {"completed", "answered"}
-# Statuses after which the next ring group is tried. A screened "completed" nobody accepted is a
-# decline (also tried next) when a leg of this group declined; otherwise the caller pressed *
-# (hangupOnStar) to skip the ringing, so they go straight to voicemail.
+# Statuses after which the next ring group is tried. A screened "completed" that was not bridged
+# (DialBridged=false, or without DialBridged a decline noted in this group) is tried next too.
+# "canceled" means the legs were hung up before anyone answered: the caller pressed *
+# (hangupOnStar) to skip the ringing, so they go straight to voicemail, as does a screened
+# "completed" with no DialBridged and no decline noted (the caller pressed * during screening).
 TRY_NEXT = {"no-answer", "busy", "failed"}
+CANCELED = "canceled"
 
 
 class DialAction(StrEnum):
@@ -104,13 +107,23 @@ def caller_and_mailbox(parent_call_sid: str | None) -> tuple[str | None, Mailbox
     return call.from_number, call.mailbox
 
 
-def after_dial(call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox | None) -> DialDecision:
-    """Decide what follows a <Dial> and note the outcome on the call."""
+def after_dial(
+    call_sid: str, dial_status: str, attempt: int, mailbox: Mailbox | None, bridged: bool | None = None
+) -> DialDecision:
+    """Decide what follows a <Dial> and note the outcome on the call.
+
+    `bridged` is Twilio's DialBridged (None when Twilio did not send it; it comes with Enhanced
+    Programmable SIP Features). When the leg "completed", it says whether it was bridged to the
+    caller or hung up during screening (a callee or their voicemail hanging up on the prompt never
+    reaches /voice/screen-result), which our own notes cannot tell apart from the caller's *.
+    """
     call = db.session.scalar(select(Call).where(Call.call_sid == call_sid))
     screened = mailbox.screen_calls if mailbox else False
-    accepted = bool(call and call.screen_accepted)
-    answered = accepted if screened else dial_status in ANSWERED
-    declined = screened and call is not None and call.declined_attempt == attempt
+    if bridged is not None and dial_status == "completed":
+        answered, declined = bridged, not bridged
+    else:
+        answered = bool(call and call.screen_accepted) if screened else dial_status in ANSWERED
+        declined = screened and call is not None and call.declined_attempt == attempt and dial_status != CANCELED
     decision = _next_step(answered, dial_status in TRY_NEXT or declined, attempt, mailbox)
     if call is not None:
         call.dial_status = dial_status

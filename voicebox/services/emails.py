@@ -85,6 +85,16 @@ def _recording_attachment(voicemail: Voicemail) -> tuple[bytes | None, str | Non
     return audio, None
 
 
+# Keyword texts are forwarded like any other (the sender may have meant "Yes" or "Cancel" as a reply),
+# marked with what the keyword did.
+KEYWORD_LABELS = {"stop": "opt-out keyword", "start": "opt-in keyword", "help": "help keyword"}
+KEYWORD_NOTES = {
+    "stop": "This text is an opt-out keyword: this number gets no more texts from us until it sends START.",
+    "start": "This text is an opt-in keyword: this number can be texted again.",
+    "help": "This text is a help keyword (HELP or INFO); it did not change whether we may text this number.",
+}
+
+
 def inbound_email(text: InboundMessage) -> Email:
     """A text someone sent to a mailbox's number, forwarded by email (both parts)."""
     mailbox = text.mailbox
@@ -95,9 +105,11 @@ def inbound_email(text: InboundMessage) -> Email:
         "received_at": local_time(text, mailbox.timezone if mailbox else None),
         "body": text.body,
         "media_links": [recordings.media_link(text, i) for i in range(len(text.media_urls or []))],
+        "keyword": KEYWORD_NOTES.get(text.keyword or ""),
     }
+    marker = f" ({KEYWORD_LABELS[text.keyword]})" if text.keyword in KEYWORD_LABELS else ""
     return Email(
-        subject=f"Text from {context['sender']} for {context['mailbox']}",
+        subject=f"Text from {context['sender']} for {context['mailbox']}{marker}",
         recipients=list(dict.fromkeys(e.strip() for e in (mailbox.emails if mailbox else []) if e.strip())),
         text=render_template("email/inbound.txt", **context),
         html=render_template("email/inbound.html", **context),

@@ -1,4 +1,4 @@
-"""Inbound texts: keywords change opt-out state; anything else is kept and forwarded by email."""
+"""Inbound texts: every text is kept and forwarded by email; keywords also change opt-out state."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class InboundResult:
     message_id: int
     reply: str | None  # text to answer with, if any
     opted_out_now: bool = False  # the sender just opted out: cancel what is scheduled for them
-    forward: bool = False  # an ordinary text: email it to the mailbox
+    forward: bool = False  # email it to the mailbox (keywords too: on a business line they are replies)
 
 
 def receive(text: InboundText) -> InboundResult:
@@ -65,7 +65,8 @@ def receive(text: InboundText) -> InboundResult:
         source = "twilio_opt_out" if text.opt_out_type else "keyword"
         changed = optouts.set_opted_out(text.from_number, keyword == "stop", source, text.body.strip()[:200])
         opted_out_now = changed and keyword == "stop"
-    forward = keyword is None and mailbox is not None and _mark_pending(row)
+    # "Yes", "Cancel" or "Info" alone is often a customer's answer, not only a keyword: forward it too.
+    forward = mailbox is not None and _mark_pending(row)
     return InboundResult(row.id, _reply(keyword, text.opt_out_type), opted_out_now, forward)
 
 
@@ -81,8 +82,13 @@ def _mark_pending(row: InboundMessage) -> bool:
 
 
 def _reply(keyword: str | None, opt_out_type: str | None) -> str | None:
-    # Twilio's opt-out handling has already answered when it sets OptOutType: do not reply twice.
-    if keyword is None or opt_out_type:
+    """Our own answer to START or HELP, only when SMS_KEYWORD_REPLIES is on.
+
+    Twilio's default opt-out handling already answers STOP, START and HELP on US and Canadian long
+    codes (and toll-free carriers answer STOP themselves), so by default we stay silent rather than
+    send a second reply. STOP is never answered: the number is blocked by then, so it would fail (21610).
+    """
+    if keyword in (None, "stop") or opt_out_type or not current_app.config["SMS_KEYWORD_REPLIES"]:
         return None
     cfg = current_app.config
-    return {"stop": cfg["SMS_STOP_TEXT"], "start": cfg["SMS_START_TEXT"], "help": cfg["SMS_HELP_TEXT"]}[keyword]
+    return {"start": cfg["SMS_START_TEXT"], "help": cfg["SMS_HELP_TEXT"]}[keyword]

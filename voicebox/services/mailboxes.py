@@ -6,10 +6,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import voices
 from ..extensions import db
 from ..models import ForwardTarget, Mailbox, PhoneNumber, RingMode
 from ..schemas.mailboxes import MailboxIn, MailboxPatch
 from . import Conflict
+
+
+class Invalid(ValueError):
+    """The change is not valid with the mailbox's other settings; `field` names the culprit (400)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def list_mailboxes() -> list[Mailbox]:
@@ -63,6 +72,7 @@ def _apply_fields(mailbox: Mailbox, fields: dict[str, Any]) -> None:
         other = find_by_name(fields["name"])
         if other is not None and other is not mailbox:
             raise Conflict(f"a mailbox named {fields['name']!r} already exists", "name")
+    _check_voice(mailbox, fields)
     for key, value in fields.items():
         setattr(mailbox, key, value)
     if number is not None:
@@ -70,6 +80,21 @@ def _apply_fields(mailbox: Mailbox, fields: dict[str, Any]) -> None:
     if forward_to is not None or ring_mode is not None:
         numbers = forward_to if forward_to is not None else [t.number for t in mailbox.targets]
         _set_targets(mailbox, numbers, ring_mode or mailbox.ring_mode)
+
+
+def _check_voice(mailbox: Mailbox, fields: dict[str, Any]) -> None:
+    """A patch's voice must fit the (new or current) language; a new language alone whose
+    voices do not include the current one gets the new language's default voice."""
+    if "language" not in fields and "voice" not in fields:
+        return
+    language = voices.find(fields.get("language") or mailbox.language)
+    if language is None:
+        raise Invalid(voices.voice_error(fields.get("language") or mailbox.language, ""), "language")
+    voice = fields.get("voice") or mailbox.voice
+    if fields.get("voice") is None and voice not in language.voices:
+        fields["voice"] = language.default_voice
+    elif problem := voices.voice_error(language.code, voice):
+        raise Invalid(problem, "voice")
 
 
 def _set_number(mailbox: Mailbox, e164: str) -> None:

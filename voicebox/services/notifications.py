@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
+from .. import transcription
 from ..extensions import db
 from ..models import InboundMessage, Mailbox, NotifyState, Voicemail, utcnow
 
@@ -105,7 +106,13 @@ def ready_to_send(voicemail: Voicemail) -> bool:
     (it transcribes only 2 s to 2 min, English, and only when the service works), so it is never
     safe to wait for one without a limit.
     """
+    if not transcription.transcript_expected(_language(voicemail), voicemail.duration):
+        return True  # Twilio was not asked to transcribe it, or will refuse (13617): nothing to wait for
     return transcript_settled(voicemail) or utcnow() >= transcript_deadline(voicemail)
+
+
+def _language(voicemail: Voicemail) -> str:
+    return voicemail.mailbox.language if voicemail.mailbox else current_app.config["DEFAULT_LANGUAGE"]
 
 
 def claim(channel: Channel, row_id: int) -> Claim | None:
