@@ -56,10 +56,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .ints import IdConverter
     from .media import bp as media_bp
     from .sms import bp as sms_bp
     from .voice import bp as voice_bp
 
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(voice_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(media_bp)

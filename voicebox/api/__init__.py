@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
+from ..ints import MAX_ID, parse_int
 from .errors import ApiError, from_validation_error
 from .openapi import OPERATIONS, Operation, document
 
@@ -60,10 +61,24 @@ def operation(
 
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body against `model`; a bad body is a 400 naming the field."""
-    data: Any = request.get_json(silent=True)
+    try:
+        data: Any = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: no object of ours is like that
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object")
     return model.model_validate(data)
+
+
+def query_int(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_ID) -> int | None:
+    """An optional whole-number query parameter; anything else is a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return parse_int(raw, lo, hi)
+    except ValueError as exc:
+        raise ApiError(400, "validation_error", f"{name}: {exc}", name) from exc
 
 
 def not_found(what: str) -> ApiError:

@@ -9,7 +9,7 @@ from ..models import Message
 from ..schemas.messages import MessageIn, MessageOut
 from ..services import delivery, statuses
 from ..services import messages as service
-from . import bp, not_found, operation, parse_body
+from . import bp, not_found, operation, parse_body, query_int
 from .errors import ApiError
 
 
@@ -77,15 +77,6 @@ def _load(message_id: int) -> Message:
     return message
 
 
-def _int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = 2**31 - 1) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not lo <= int(raw) <= hi:
-        raise ApiError(400, "validation_error", f"{name}: must be a whole number from {lo} to {hi}", name)
-    return int(raw)
-
-
 @operation("POST", "/messages", "Send a text now or schedule it", body=MessageIn, response=MessageOut, status=201)
 def create_message():
     message = service.create_message(parse_body(MessageIn))
@@ -105,8 +96,8 @@ def list_messages():
     rows = service.list_messages(
         status=request.args.get("status"),
         to=request.args.get("to"),
-        sequence_id=_int_arg("sequence"),
-        limit=_int_arg("limit", 100, hi=500),
+        sequence_id=query_int("sequence"),
+        limit=query_int("limit", 100, hi=500),
     )
     return jsonify(items=[message_json(m) for m in rows])
 

@@ -7,7 +7,7 @@ from flask import jsonify, request
 from ..jobs.optouts import queue_cancel
 from ..models.optouts import OptOut
 from ..schemas.common import normalise_e164
-from ..schemas.optouts import OptOutIn, OptOutOut
+from ..schemas.optouts import NOTE_MAX, OptOutIn, OptOutOut
 from ..services import optouts
 from . import not_found, operation, parse_body
 from .errors import ApiError
@@ -60,5 +60,8 @@ def delete_optout(number: str):
     number = _number(number)
     if optouts.get(number) is None:
         raise not_found(f"opt-out for {number}")
-    optouts.set_opted_out(number, False, "api", request.args.get("note"))
+    note = request.args.get("note")
+    if note is not None and len(note) > NOTE_MAX:
+        raise ApiError(400, "validation_error", f"note: at most {NOTE_MAX} characters", "note")
+    optouts.set_opted_out(number, False, "api", note)
     return jsonify(optout_json(optouts.get(number)))

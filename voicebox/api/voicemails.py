@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Voicemail
 from ..schemas.mailboxes import VoicemailOut
-from . import not_found, operation
-from .errors import ApiError
+from . import not_found, operation, query_int
 
 
 def voicemail_json(vm: Voicemail) -> dict:
@@ -42,15 +41,11 @@ def voicemail_json(vm: Voicemail) -> dict:
 )
 def list_voicemails():
     query = select(Voicemail).where(Voicemail.is_deleted.is_(False))
-    mailbox = request.args.get("mailbox")
+    mailbox = query_int("mailbox")
     if mailbox is not None:
-        if not mailbox.isdigit():
-            raise ApiError(400, "validation_error", "mailbox: must be a mailbox id", "mailbox")
-        query = query.where(Voicemail.mailbox_id == int(mailbox))
-    limit = request.args.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 500:
-        raise ApiError(400, "validation_error", "limit: must be 1 to 500", "limit")
-    rows = db.session.scalars(query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(int(limit)))
+        query = query.where(Voicemail.mailbox_id == mailbox)
+    limit = query_int("limit", 100, hi=500)
+    rows = db.session.scalars(query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(limit))
     return jsonify(items=[voicemail_json(vm) for vm in rows])
 
 

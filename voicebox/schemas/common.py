@@ -24,7 +24,7 @@ def check_timezone(value: str) -> str:
     """An IANA time zone name such as America/New_York."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: e.g. a name too long for a file
         raise ValueError(f"unknown IANA time zone {value!r}") from exc
     return value
 
@@ -34,4 +34,4 @@ E164 = Annotated[
     Field(examples=["+14155550100"], description="Phone number, E.164"),
     AfterValidator(normalise_e164),
 ]
-TimeZone = Annotated[str, Field(examples=["America/New_York"]), AfterValidator(check_timezone)]
+TimeZone = Annotated[str, Field(max_length=64, examples=["America/New_York"]), AfterValidator(check_timezone)]
