@@ -80,6 +80,9 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
+    # Flask answers 413 to a larger body before reading it. Twilio's webhooks and our JSON are small;
+    # without a cap a forged webhook is read whole (and parsed) before its signature is checked.
+    "MAX_CONTENT_LENGTH": (int, 1024 * 1024),
 }
 
 

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
 from .extensions import db
+from .ints import parse_int
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
@@ -98,9 +99,10 @@ def optional_int(name: str, maximum: int = 86_400) -> int | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > maximum:
-        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
-    return int(value)
+    try:
+        return parse_int(value, 0, maximum)
+    except ValueError:
+        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}") from None
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
@@ -156,12 +158,13 @@ def screen_result() -> VoiceResponse:
 @voice_route("/dial-complete")
 def dial_complete() -> VoiceResponse:
     call_sid, to = required("CallSid"), e164("To")
-    attempt = request.args.get("attempt", "0")
-    if not attempt.isdigit():
-        raise BadWebhook(f"attempt is not a whole number: {attempt!r}")
+    try:
+        attempt = parse_int(request.args.get("attempt", "0"), 0, 100)
+    except ValueError:
+        raise BadWebhook(f"attempt is not a whole number: {request.args['attempt'][:20]!r}") from None
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
-    decision = calls.after_dial(call_sid, required("DialCallStatus"), int(attempt), mailbox)
+    decision = calls.after_dial(call_sid, required("DialCallStatus"), attempt, mailbox)
     if decision.action == "hangup":
         return twiml.hangup()
     if decision.action == "dial":

@@ -134,7 +134,9 @@ def test_enrollment_beyond_the_calendar_is_400(app, client):
     assert created.status_code == 201, created.get_data(as_text=True)
     path = f"/api/sequences/{created.get_json()['id']}/enrollments"
     for anchor in ("9999-01-01", "9999-12-31T23:00:00", "0001-01-01"):
-        response = client.post(path, json={"to": "+14155550123", "anchor": anchor, "timezone": "UTC"}, headers=api_headers())
+        response = client.post(
+            path, json={"to": "+14155550123", "anchor": anchor, "timezone": "UTC"}, headers=api_headers()
+        )
         assert_error(response, 400, "anchor")
     assert db.session.scalars(select(Message)).all() == []
 
