@@ -92,6 +92,10 @@ def deliver(message: Message) -> dict[str, str]:
     Raises SendError when nobody got it. Honours MAIL_SUPPRESS_SEND and Flask-Mail's
     `email_dispatched` signal, like `mail.send`.
     """
+    if message.has_bad_headers():
+        # A line break in the subject, sender or recipients would add headers of the sender's choosing
+        # (Flask-Mail's mail.send checks this; we send the bytes ourselves, so we check it here).
+        raise SendError("refused: a header of the message contains a line break", permanent=True)
     state = current_app.extensions["mail"]
     if state.suppress:
         email_dispatched.send(current_app._get_current_object(), message=message)
