@@ -23,7 +23,8 @@ from voicebox.extensions import db
 pytest_plugins = ["tests.fixtures_smtp", "tests.fixtures_prism"]
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-API_TOKEN = "test-api-token"
+API_TOKEN = "test-api-token-0123456789abcdefghijkl"
+SECRET_KEY = "test-secret-key-0123456789abcdefghijkl"
 ACCOUNT_SID = "AC" + "0" * 32
 
 
@@ -57,7 +58,7 @@ def settings(database: dict, redis_url: str, tmp_path, **extra) -> dict:
     """Complete test settings; nothing is inherited from the developer's environment or .env."""
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_MESSAGING_SERVICE_SID": "MG" + "0" * 32,

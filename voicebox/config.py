@@ -115,7 +115,24 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             + " (set them in the environment or in .env; see .env.example)"
         )
     config.update(overrides)  # extra Flask keys such as TESTING pass straight through
+    for name in SECRETS:
+        check_secret(name, config[name])
     return config
+
+
+# Settings that guard something on their own: the API token opens /api, SECRET_KEY signs the links
+# in emails. Checked however they arrive (environment, .env or create_app's dict).
+SECRETS = ("SECRET_KEY", "VOICEBOX_API_TOKEN")
+SECRET_MIN_LENGTH = 32
+GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def check_secret(name: str, value: object) -> None:
+    """Refuse a secret that is short or made of few distinct characters (e.g. "changeme", "x" * 40)."""
+    if not isinstance(value, str) or len(value) < SECRET_MIN_LENGTH or len(set(value)) < 10:
+        raise ConfigError(
+            f"setting {name} is too weak: use at least {SECRET_MIN_LENGTH} random characters, e.g. from {GENERATE}"
+        )
 
 
 def database_uri(url: str | None, instance_path: str) -> str:

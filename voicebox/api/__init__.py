@@ -23,7 +23,8 @@ def require_token():
         return None
     expected = current_app.config["VOICEBOX_API_TOKEN"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    # An empty expected token (a config that bypassed load_config) must never match an empty header.
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <VOICEBOX_API_TOKEN>")
     return None
 
