@@ -157,14 +157,15 @@ def screen_result() -> VoiceResponse:
 
 @voice_route("/dial-complete")
 def dial_complete() -> VoiceResponse:
-    call_sid, to = required("CallSid"), e164("To")
+    # Every parameter is checked before anything is written: a 400 must leave no half-recorded call.
+    call_sid, to, dial_status = required("CallSid"), e164("To"), required("DialCallStatus")
     try:
         attempt = parse_int(request.args.get("attempt", "0"), 0, 100)
     except ValueError:
         raise BadWebhook(f"attempt is not a whole number: {request.args['attempt'][:20]!r}") from None
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
-    decision = calls.after_dial(call_sid, required("DialCallStatus"), attempt, mailbox)
+    decision = calls.after_dial(call_sid, dial_status, attempt, mailbox)
     if decision.action == "hangup":
         return twiml.hangup()
     if decision.action == "dial":
