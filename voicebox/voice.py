@@ -74,11 +74,13 @@ def _voicemail_urls() -> twiml.VoicemailUrls:
     )
 
 
-def required(name: str) -> str:
-    """A form parameter that must be present and non-empty."""
+def required(name: str, max_length: int = 64) -> str:
+    """A form parameter that must be present and non-empty; SIDs and statuses are short."""
     value = request.form.get(name, "").strip()
     if not value:
         raise BadWebhook(f"missing parameter {name}")
+    if len(value) > max_length:
+        raise BadWebhook(f"{name} is longer than {max_length} characters")
     return value
 
 
