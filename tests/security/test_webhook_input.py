@@ -127,3 +127,10 @@ def test_unicode_digits_in_dial_attempt_are_400(app, client):
     params = call_params(DialCallStatus="no-answer")
     response = signed.post(path, params, sign_url="http://localhost/voice/dial-complete?attempt=²")
     assert_twiml(response, 400)
+
+
+def test_cli_remove_takes_only_ascii_ids(app, runner):
+    make_mailbox()
+    for odd in ("²", "99999999999999999999999"):
+        result = runner.invoke(args=["mailbox", "remove", odd])
+        assert result.exit_code == 2 and "no mailbox" in result.output, result.output

@@ -171,7 +171,7 @@ def fetch_capped(recording_url: str, max_bytes: int) -> bytes | None:
     response = open_recording(recording_url)
     try:
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             return None
         data = bytearray()
         for chunk in response.iter_content(CHUNK_BYTES):
