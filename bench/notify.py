@@ -74,14 +74,14 @@ def database_url(given: str | None, folder: str) -> tuple[str, Callable[[], None
 def app_env(db_url: str, redis_url: str, smtp_port: int, web_port: int) -> dict[str, str]:
     return {
         **os.environ,
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": "bench-secret-key-0123456789abcdefghijkl",
         "DATABASE_URL": db_url,
         "REDIS_URL": redis_url,
         "RQ_QUEUE": "bench",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "VOICEBOX_API_TOKEN": "bench",
+        "VOICEBOX_API_TOKEN": "bench-api-token-0123456789abcdefghijkl",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
         "MAIL_DEFAULT_SENDER": "voicebox@example.com",

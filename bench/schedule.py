@@ -149,10 +149,10 @@ def main() -> None:
 
 def run(args, url: str, redis_url: str, prism_url: str) -> None:
     settings = {
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": "bench-secret-key-0123456789abcdefghijkl",
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "bench",
-        "VOICEBOX_API_TOKEN": "bench",
+        "VOICEBOX_API_TOKEN": "bench-api-token-0123456789abcdefghijkl",
         "TWILIO_MESSAGING_SERVICE_SID": SERVICE,
         "PUBLIC_BASE_URL": "https://voicebox.example.com",
         "DATABASE_URL": url,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 from flask_migrate import upgrade
 
-from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, Twilio
+from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, SECRET_KEY, Twilio
 from tests.support.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.extensions import db
@@ -52,7 +52,7 @@ def settings(database: dict, redis_url: str, tmp_path, **extra) -> dict:
     """Complete test settings; nothing is inherited from the developer's environment or .env."""
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": SECRET_KEY,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_MESSAGING_SERVICE_SID": "MG" + "0" * 32,

@@ -23,8 +23,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     settings = load_config(config)
     app.config.update(settings)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(settings["DATABASE_URL"], app.instance_path)
+    if not settings["DATABASE_URL"]:
+        _private_file(os.path.join(app.instance_path, "voicebox.db"))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     _configure_logging(app)
     register_extensions(app)
@@ -32,6 +34,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     return app
+
+
+def _private_file(path: str) -> None:
+    """Create `path` (or tighten it) readable by its owner only: the SQLite file holds every message.
+
+    SQLite gives its journal and WAL files the database file's permissions, so they follow.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _configure_logging(app: Flask) -> None:
@@ -57,10 +68,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import voice_ring  # noqa: F401  (adds /voice/ring/* to the voice blueprint)
     from .api import init_app as init_api
+    from .ints import IdConverter
     from .media import bp as media_bp
     from .sms import bp as sms_bp
     from .voice import bp as voice_bp
 
+    app.url_map.converters["int"] = IdConverter
     app.register_blueprint(voice_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(media_bp)

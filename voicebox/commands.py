@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from rq import Worker
 
 from .extensions import db
+from .ints import MAX_ID
 from .queueing import get_queue, get_redis, redis_url
 from .schemas.mailboxes import MailboxIn, MailboxOut
 from .services import mailboxes
@@ -120,7 +121,7 @@ def mailbox_list(as_json: bool) -> None:
 def mailbox_remove(name_or_id: str) -> None:
     """Delete a mailbox by name or id."""
     mailbox = mailboxes.find_by_name(name_or_id)
-    if mailbox is None and name_or_id.isdigit():
+    if mailbox is None and name_or_id.isascii() and name_or_id.isdigit() and int(name_or_id) <= MAX_ID:
         mailbox = mailboxes.get_mailbox(int(name_or_id))
     if mailbox is None:
         raise click.UsageError(f"no mailbox {name_or_id!r}")

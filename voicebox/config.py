@@ -94,6 +94,9 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
+    # Flask answers 413 to a larger body before reading it. Twilio's webhooks and our JSON are small;
+    # without a cap a forged webhook is read whole (and parsed) before its signature is checked.
+    "MAX_CONTENT_LENGTH": (int, 1024 * 1024),
 }
 
 
@@ -127,6 +130,8 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         )
     config.update(overrides)  # extra Flask keys such as TESTING pass straight through
     _check_default_voice(config)
+    for name in SECRETS:
+        check_secret(name, config[name])
     return config
 
 
@@ -141,6 +146,21 @@ def _check_default_voice(config: dict[str, Any]) -> None:
         config["DEFAULT_VOICE"] = language.default_voice
     elif problem := voice_error(language.code, config["DEFAULT_VOICE"]):
         raise ConfigError(f"setting DEFAULT_VOICE is invalid: {problem}")
+
+
+# Settings that guard something on their own: the API token opens /api, SECRET_KEY signs the links
+# in emails. Checked however they arrive (environment, .env or create_app's dict).
+SECRETS = ("SECRET_KEY", "VOICEBOX_API_TOKEN")
+SECRET_MIN_LENGTH = 32
+GENERATE = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def check_secret(name: str, value: object) -> None:
+    """Refuse a secret that is short or made of few distinct characters (e.g. "changeme", "x" * 40)."""
+    if not isinstance(value, str) or len(value) < SECRET_MIN_LENGTH or len(set(value)) < 10:
+        raise ConfigError(
+            f"setting {name} is too weak: use at least {SECRET_MIN_LENGTH} random characters, e.g. from {GENERATE}"
+        )
 
 
 def database_uri(url: str | None, instance_path: str) -> str:

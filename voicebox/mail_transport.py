@@ -56,6 +56,10 @@ def send(email: Email) -> dict[str, str]:
     `email_dispatched` signal, like `mail.send`.
     """
     message = mime_message(email)
+    if message.has_bad_headers():
+        # A line break in the subject, sender or recipients would add headers of the sender's choosing
+        # (Flask-Mail's mail.send checks this; we send the bytes ourselves, so we check it here).
+        raise SendError("refused: a header of the message contains a line break", permanent=True)
     state = current_app.extensions["mail"]
     if state.suppress:
         email_dispatched.send(current_app._get_current_object(), message=message)

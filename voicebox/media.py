@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("media", __name__)
 
 # Upstream headers worth passing on; everything else (cookies, Twilio's own headers) stays behind.
+INLINE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "audio/")
 PASSED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "Last-Modified", "ETag")
 
 
@@ -55,7 +56,12 @@ def attachment(token: str):
 def _relayed(upstream, default_type: str, filename: str) -> Response:
     headers = {name: upstream.headers[name] for name in PASSED_HEADERS if name in upstream.headers}
     headers.setdefault("Content-Type", default_type)
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # The sender chose the type: only pictures and sound open in the browser; anything else (HTML,
+    # SVG, PDF) is a download, never sniffed, and sandboxed with no scripts if opened anyway.
+    inline = headers["Content-Type"].lower().startswith(INLINE_TYPES)
+    headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
     # A signed link is a bearer credential: keep the media out of shared caches.
     headers["Cache-Control"] = "private, no-store"
     headers["Referrer-Policy"] = "no-referrer"

@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from .ints import parse_int
 from .jobs import optouts as optout_jobs
 from .jobs.inbound import queue_forward
 from .services import conversations, inbound, statuses
@@ -27,9 +28,11 @@ def sms_route(rule: str):
 
 def _media_urls() -> list[str]:
     raw = request.form.get("NumMedia", "0").strip() or "0"
-    if not raw.isdigit() or int(raw) > 10:  # Twilio allows at most 10 media per message
-        raise BadWebhook(f"NumMedia is not 0-10: {raw!r}")
-    return [url for i in range(int(raw)) if (url := request.form.get(f"MediaUrl{i}", "").strip())]
+    try:
+        count = parse_int(raw, 0, 10)  # Twilio allows at most 10 media per message
+    except ValueError:
+        raise BadWebhook(f"NumMedia is not 0-10: {raw[:20]!r}") from None
+    return [url for i in range(count) if (url := request.form.get(f"MediaUrl{i}", "").strip())]
 
 
 @sms_route("/sms/status")

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
+from .ints import parse_int
 from .jobs import ring as ring_jobs
 from .jobs import voicemail as voicemail_jobs
 from .models import RingState
@@ -146,15 +147,15 @@ def screen_result() -> VoiceResponse:
 
 @voice_route("/dial-complete")
 def dial_complete() -> VoiceResponse:
-    call_sid, to = required("CallSid"), e164("To")
-    attempt = request.args.get("attempt", "0")
-    if not attempt.isdigit():
-        raise BadWebhook(f"attempt is not a whole number: {attempt!r}")
+    # Every parameter is checked before anything is written: a 400 must leave no half-recorded call.
+    call_sid, to, dial_status = required("CallSid"), e164("To"), required("DialCallStatus")
+    try:
+        attempt = parse_int(request.args.get("attempt", "0"), 0, 100)
+    except ValueError:
+        raise BadWebhook(f"attempt is not a whole number: {request.args['attempt'][:20]!r}") from None
     mailbox = calls.find_mailbox(to)
     calls.record_call(call_sid, request.form.get("From", ""), to, mailbox)
-    decision = calls.after_dial(
-        call_sid, required("DialCallStatus"), int(attempt), mailbox, optional_bool("DialBridged")
-    )
+    decision = calls.after_dial(call_sid, dial_status, attempt, mailbox, optional_bool("DialBridged"))
     return after_decision(mailbox, decision)
 
 

@@ -21,7 +21,7 @@ from .webhooks import BadWebhook
 
 def _ring() -> Ring:
     raw = request.args.get("ring", "")
-    group = ring.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    group = ring.get(int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if group is None:
         raise BadWebhook(f"unknown ring {raw[:20]!r}")
     return group

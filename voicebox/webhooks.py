@@ -12,6 +12,7 @@ from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
 from twilio.twiml import TwiML
 
 from .extensions import db
+from .ints import parse_int
 from .urls import public_base
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,29 @@ def _signing_secret(settings: str | None) -> tuple[str | None, str | None]:
     return secret, get_signature_algorithm(settings)
 
 
+# Twilio's identifiers, statuses and numbers are short (a SID is 34 characters, E.164 at most 16);
+# longer ones are not Twilio's and would not fit our columns (PostgreSQL refuses, SQLite keeps them).
+PARAM_MAX_LENGTH = {
+    **dict.fromkeys(("ErrorCode", "OptOutType"), 16),
+    **dict.fromkeys(("To", "Called"), 20),
+    **dict.fromkeys(("CallStatus", "DialCallStatus", "RecordingStatus", "TranscriptionStatus"), 32),
+    **dict.fromkeys(("MessageStatus", "SmsStatus", "Status"), 32),
+    **dict.fromkeys(("From", "Caller", "EventType", "MessagingBinding.Address"), 64),
+    "RecordingUrl": 500,
+}
+
+
+def form_problem() -> str | None:
+    """Why the signed form cannot be Twilio's (NUL bytes, over-long identifiers), or None."""
+    for name, value in request.form.items(multi=True):
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL, and Twilio never sends it
+            return f"{name} contains a NUL character"
+        limit = 34 if name.endswith("Sid") else PARAM_MAX_LENGTH.get(name)
+        if limit is not None and len(value) > limit:
+            return f"{name} is longer than {limit} characters"
+    return None
+
+
 def twilio_signed(view: Callable) -> Callable:
     """Reject a request whose Twilio signature is missing or wrong with 403, and log it."""
 
@@ -79,6 +103,9 @@ def twilio_signed(view: Callable) -> Callable:
                 signed_url(),
             )
             abort(403)
+        if problem := form_problem():
+            log.warning("bad %s webhook: %s", request.path, problem)
+            abort(400)
         return view(*args, **kwargs)
 
     return wrapper
@@ -147,9 +174,10 @@ def optional_int(name: str, maximum: int = 86_400) -> int | None:
     value = request.form.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > maximum:
-        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}")
-    return int(value)
+    try:
+        return parse_int(value, 0, maximum)
+    except ValueError:
+        raise BadWebhook(f"{name} is not a whole number from 0 to {maximum}: {value[:20]!r}") from None
 
 
 def optional_bool(name: str) -> bool | None:

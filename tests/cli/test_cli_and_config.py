@@ -10,7 +10,7 @@ import sys
 import pytest
 import redis
 
-from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, REPO
+from tests.support import ACCOUNT_SID, API_TOKEN, AUTH_TOKEN, REPO, SECRET_KEY
 from tests.support.pg_schema import private_schema
 from voicebox import create_app
 from voicebox.config import ConfigError, load_config
@@ -58,7 +58,7 @@ def test_wsgi_start_up_message_not_traceback(tmp_path):
 
 def test_settings_come_from_dotenv(tmp_path, redis_url):
     (tmp_path / ".env").write_text(
-        f"SECRET_KEY=s\nTWILIO_ACCOUNT_SID={ACCOUNT_SID}\nTWILIO_AUTH_TOKEN=from-dotenv\nVOICEBOX_API_TOKEN=t\n"
+        f"SECRET_KEY={SECRET_KEY}\nTWILIO_ACCOUNT_SID={ACCOUNT_SID}\nTWILIO_AUTH_TOKEN=from-dotenv\nVOICEBOX_API_TOKEN={API_TOKEN}\n"
         f"REDIS_URL={redis_url}\nMAIL_PORT=2525\n"
     )
     code = "import wsgi; c = wsgi.app.config; print(c['TWILIO_AUTH_TOKEN'], c['MAIL_PORT'] + 1)"
@@ -76,7 +76,7 @@ def test_settings_come_from_dotenv(tmp_path, redis_url):
 def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog):
     instance = tmp_path / "inst"
     settings = {
-        "SECRET_KEY": "s",
+        "SECRET_KEY": SECRET_KEY,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "VOICEBOX_API_TOKEN": API_TOKEN,
@@ -99,8 +99,8 @@ def test_embedded_redis_in_instance_folder_shared_by_processes(tmp_path, caplog)
     # A second process (the worker) finds the same server instead of starting another.
     code = (
         "from voicebox import create_app; import sys; "
-        "app = create_app(dict(SECRET_KEY='s', TWILIO_ACCOUNT_SID='AC1', TWILIO_AUTH_TOKEN='t', "
-        f"VOICEBOX_API_TOKEN='t', REDIS_URL=None, INSTANCE_PATH={str(instance)!r})); "
+        f"app = create_app(dict(SECRET_KEY={SECRET_KEY!r}, TWILIO_ACCOUNT_SID='AC1', TWILIO_AUTH_TOKEN='t', "
+        f"VOICEBOX_API_TOKEN={API_TOKEN!r}, REDIS_URL=None, INSTANCE_PATH={str(instance)!r})); "
         "from voicebox.queueing import get_redis; app.app_context().push(); r = get_redis(); "
         "print(r.get('from-web').decode()); r.set('from-worker', '2')"
     )
@@ -126,10 +126,10 @@ def test_db_upgrade_builds_a_fresh_database(tmp_path, database):
 def check_fresh_upgrade(url: str) -> None:
     """`flask db upgrade` builds the database, and `flask db check` finds models and migrations agree."""
     env = clean_env(
-        SECRET_KEY="s",
+        SECRET_KEY=SECRET_KEY,
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN="t",
-        VOICEBOX_API_TOKEN="t",
+        VOICEBOX_API_TOKEN=API_TOKEN,
         DATABASE_URL=url,
         REDIS_URL="redis://127.0.0.1:1/0",
     )

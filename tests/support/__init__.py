@@ -20,7 +20,8 @@ from twilio.request_validator import RequestValidator
 from voicebox.queueing import get_queue, get_redis
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
-API_TOKEN = "test-api-token"
+API_TOKEN = "test-api-token-0123456789abcdefghijkl"
+SECRET_KEY = "test-secret-key-0123456789abcdefghijkl"
 ACCOUNT_SID = "AC" + "0" * 32
 REPO = Path(__file__).resolve().parents[2]  # the checkout: wsgi.py, .env.example, templates/
 

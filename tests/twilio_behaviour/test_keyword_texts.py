@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import Twilio, work
+from tests.support import API_TOKEN, SECRET_KEY, Twilio, work
 from tests.support.builders import TWILIO_NUMBER, make_mailbox
 from voicebox.config import load_config
 from voicebox.services import optouts
@@ -100,7 +100,12 @@ def test_an_ordinary_text_is_not_marked(app, smtp_server):
 def test_keyword_replies_default_off_and_documented():
     assert (
         load_config(
-            {"SECRET_KEY": "x", "TWILIO_ACCOUNT_SID": "AC", "TWILIO_AUTH_TOKEN": "t", "VOICEBOX_API_TOKEN": "a"}
+            {
+                "SECRET_KEY": SECRET_KEY,
+                "TWILIO_ACCOUNT_SID": "AC",
+                "TWILIO_AUTH_TOKEN": "t",
+                "VOICEBOX_API_TOKEN": API_TOKEN,
+            }
         )["SMS_KEYWORD_REPLIES"]
         is False
     )

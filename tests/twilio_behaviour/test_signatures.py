@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import HMAC_SHA256, RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from tests.support import AUTH_TOKEN
+from tests.support import API_TOKEN, AUTH_TOKEN, SECRET_KEY
 from voicebox.config import ConfigError, load_config
 
 URL = "http://localhost/sms/status"
@@ -86,7 +86,12 @@ def test_a_shared_key_signature_with_the_wrong_secret_or_unknown_key_is_refused(
     assert (wrong.status_code, unknown.status_code, mixed.status_code) == (403, 403, 403)
 
 
-REQUIRED = {"SECRET_KEY": "x", "TWILIO_ACCOUNT_SID": "AC", "TWILIO_AUTH_TOKEN": "t", "VOICEBOX_API_TOKEN": "a"}
+REQUIRED = {
+    "SECRET_KEY": SECRET_KEY,
+    "TWILIO_ACCOUNT_SID": "AC",
+    "TWILIO_AUTH_TOKEN": "t",
+    "VOICEBOX_API_TOKEN": API_TOKEN,
+}
 
 
 def test_shared_keys_setting_reads_id_secret_pairs(monkeypatch):

@@ -40,7 +40,8 @@ def require_token():
         return None
     expected = current_app.config["VOICEBOX_API_TOKEN"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+    # An empty expected token (a config that bypassed load_config) must never match an empty header.
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <VOICEBOX_API_TOKEN>")
     return None
 
@@ -141,7 +142,10 @@ def _dump(model: type[BaseModel], row: Any) -> dict[str, Any]:
 
 def parse_body(model: type[M]) -> M:
     """Validate the JSON body against `model`; a bad body is a 400 naming the field."""
-    data: Any = request.get_json(silent=True)
+    try:
+        data: Any = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes: no object of ours is like that
+        data = None
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_json", "the request body must be a JSON object")
     return model.model_validate(data)

@@ -6,7 +6,9 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from ..ints import MAX_ID, parse_int
 
 
 def normalise_e164(value: str) -> str:
@@ -24,7 +26,7 @@ def check_timezone(value: str) -> str:
     """An IANA time zone name such as America/New_York."""
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: e.g. a name too long for a file
         raise ValueError(f"unknown IANA time zone {value!r}") from exc
     return value
 
@@ -34,4 +36,14 @@ E164 = Annotated[
     Field(examples=["+14155550100"], description="Phone number, E.164"),
     AfterValidator(normalise_e164),
 ]
-TimeZone = Annotated[str, Field(examples=["America/New_York"]), AfterValidator(check_timezone)]
+TimeZone = Annotated[str, Field(max_length=64, examples=["America/New_York"]), AfterValidator(check_timezone)]
+
+
+def _ascii_int(value: object) -> object:
+    """Query strings: ASCII digits only (no sign, spaces or Unicode digits such as '²')."""
+    return parse_int(value, 0, 2**63) if isinstance(value, str) else value
+
+
+# Whole numbers from a query string, read as strictly as the webhooks read theirs (voicebox/ints.py).
+QueryInt = Annotated[int, BeforeValidator(_ascii_int)]
+QueryId = Annotated[int, BeforeValidator(_ascii_int), Field(ge=1, le=MAX_ID)]

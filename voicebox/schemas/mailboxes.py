@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, computed_field, field_validator
 
 from .. import voices
-from .common import E164, TimeZone
+from .common import E164, QueryId, QueryInt, TimeZone
 
 Language = Field(default="en-US", max_length=16, examples=["en-US", "zh-CN"])
 VOICE_DOC = "A Twilio <Say> voice for the language (voicebox/voices.py); default: the language's neural voice."
@@ -24,12 +24,16 @@ def _language(value: str | None) -> str | None:
     return language.code
 
 
+# A mailbox name goes into email headers (the subject): no line breaks or other control characters.
+NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+
+
 class MailboxIn(BaseModel):
     """A mailbox as POSTed: every field the mailbox has."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=120, pattern=NAME_PATTERN)
     twilio_number: E164
     forward_to: list[E164] = Field(default_factory=list, max_length=10)
     ring_mode: Literal["simultaneous", "sequential"] = "simultaneous"
@@ -63,12 +67,16 @@ class MailboxIn(BaseModel):
             self.voice = language.default_voice
 
 
+NOT_NULL = ("name", "twilio_number", "forward_to", "ring_mode", "emails", "language", "voice")
+NOT_NULL += ("ring_timeout", "screen_calls", "enabled", "timezone", "sms_notify")
+
+
 class MailboxPatch(BaseModel):
     """A partial update: only the fields given change."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=120)
+    name: str | None = Field(default=None, min_length=1, max_length=120, pattern=NAME_PATTERN)
     twilio_number: E164 | None = None
     forward_to: list[E164] | None = Field(default=None, max_length=10)
     ring_mode: Literal["simultaneous", "sequential"] | None = None
@@ -86,6 +94,14 @@ class MailboxPatch(BaseModel):
     @classmethod
     def _supported_language(cls, language: str | None) -> str | None:
         return _language(language)
+
+    @field_validator(*NOT_NULL, mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitting a field leaves it alone; null would erase a value the mailbox cannot do without.
+        if value is None:
+            raise ValueError("must not be null (leave it out to keep the current value)")
+        return value
 
 
 class MailboxOut(BaseModel):
@@ -170,5 +186,5 @@ class VoicemailPatch(BaseModel):
 class VoicemailQuery(BaseModel):
     """GET /api/voicemails filters."""
 
-    mailbox: int | None = Field(default=None, description="Only this mailbox's voicemails")
-    limit: int = Field(default=100, ge=1, le=500)
+    mailbox: QueryId | None = Field(default=None, description="Only this mailbox's voicemails")
+    limit: QueryInt = Field(default=100, ge=1, le=500)

@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from ..services.statuses import reason
-from .common import E164, TimeZone
+from .common import E164, QueryId, QueryInt, TimeZone
 
 HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -107,12 +107,15 @@ class MessageIn(BaseModel):
     @field_validator("send_at")
     @classmethod
     def _send_at_utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        if value is None or value.tzinfo is not None:
-            return None if value is None else value.astimezone(UTC)
+        if value is None:
+            return None
         timezone = info.data.get("timezone")
-        if not timezone:
+        if value.tzinfo is None and not timezone:
             raise ValueError("has no UTC offset: add one (e.g. -05:00) or give an IANA timezone")
-        return local_to_utc(value, timezone)
+        try:
+            return value.astimezone(UTC) if value.tzinfo is not None else local_to_utc(value, timezone)
+        except OverflowError:  # 0001-01-01T00:30+01:00 is before year 1 in UTC
+            raise ValueError("is outside the calendar in UTC") from None
 
 
 class StepIn(BaseModel):
@@ -223,8 +226,8 @@ class MessageQuery(BaseModel):
 
     status: str | None = None
     to: str | None = None
-    sequence: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    limit: int = Field(default=100, ge=1, le=500)
+    sequence: QueryId | None = None
+    limit: QueryInt = Field(default=100, ge=1, le=500)
 
 
 class StepOut(BaseModel):

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .common import E164
 
+NOTE_MAX = 200  # opt_out_events.detail
+
 
 class OptOutIn(BaseModel):
     """A manual opt-out (e.g. someone asked by phone); logged with its note."""
@@ -15,7 +17,7 @@ class OptOutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     number: E164
-    note: str | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=NOTE_MAX)
 
 
 class OptOutEventOut(BaseModel):

@@ -68,7 +68,7 @@ def twilio_failure(exc: Exception) -> TwilioFailure:
 
 
 def _docs(code: str | None) -> str | None:
-    if code and code.isdigit() and int(code) >= 10000:  # Twilio error codes, not HTTP statuses
+    if code and code.isascii() and code.isdigit() and int(code) >= 10000:  # Twilio error codes, not HTTP statuses
         return f"https://www.twilio.com/docs/errors/{code}"
     return None
 

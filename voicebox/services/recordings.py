@@ -6,12 +6,15 @@ a signed, expiring link to voicebox, which fetches the audio with the account's 
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from ..extensions import db
 from ..models import InboundMessage, Voicemail
@@ -58,19 +61,39 @@ def voicemail_for_token(token: str) -> Voicemail | None:
     return None if vm is None or vm.is_deleted else vm
 
 
-def credentials_allowed(url: str) -> bool:
-    """Whether the account credentials may be sent to `url`.
+# Twilio's REST API hosts: api.twilio.com, and api.<edge>.<region>.twilio.com for a processing Region
+# (e.g. api.sydney.au1.twilio.com). The older api.<region>.twilio.com names stopped working in 2026.
+TWILIO_API_HOST = re.compile(r"api(\.[a-z][a-z-]*\.[a-z]{2}[0-9])?\.twilio\.com")
 
-    Only Twilio's own hosts over HTTPS, or exactly the configured TWILIO_API_BASE_URL host (a
-    Twilio-compatible provider, or a local stand-in in tests): a RecordingUrl pointing anywhere
-    else must never receive the auth token.
+
+def credentials_allowed(url: str) -> bool:
+    r"""Whether the account credentials may be sent to `url`.
+
+    Only Twilio's API hosts over HTTPS on the default port, or exactly the configured
+    TWILIO_API_BASE_URL (a Twilio-compatible provider, or a local stand-in in tests). The URL is read
+    with urllib3's parser, the one requests connects with: urlsplit disagrees with it about `\`, so
+    `https://evil.example\@api.twilio.com/` looks like Twilio to urlsplit but connects to evil.example.
     """
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com")):
+    target = _origin(url)
+    if target is None:
+        return False
+    scheme, host, port = target
+    if scheme == "https" and port == 443 and TWILIO_API_HOST.fullmatch(host):
         return True
-    base = urlsplit(current_app.config["TWILIO_API_BASE_URL"] or "")
-    return bool(base.netloc) and (parts.scheme, parts.netloc.lower()) == (base.scheme, base.netloc.lower())
+    return target == _origin(current_app.config["TWILIO_API_BASE_URL"] or "")
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) as urllib3 will connect, or None for anything odd enough to refuse."""
+    if not url or any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    try:
+        parts = parse_url(url)
+    except LocationParseError:
+        return None
+    if parts.auth or parts.scheme not in ("http", "https") or not parts.host:
+        return None
+    return parts.scheme, parts.host.lower(), parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def mp3_url(recording_url: str) -> str:
@@ -143,7 +166,7 @@ def fetch_capped(recording_url: str, max_bytes: int) -> bytes | None:
     response = open_recording(recording_url)
     try:
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
             return None
         data = bytearray()
         for chunk in response.iter_content(CHUNK_BYTES):

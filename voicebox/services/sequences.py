@@ -101,7 +101,10 @@ def enroll(sequence: Sequence, data: EnrollmentIn) -> Enrollment:
     tz, quiet = ZoneInfo(data.timezone), quiet_hours(sequence)
     times = []
     for step in sequence.steps:
-        when = step_time(step, data.anchor, tz, quiet)
+        try:
+            when = step_time(step, data.anchor, tz, quiet)
+        except OverflowError:  # e.g. anchored at 9999-01-01 with a 3650-day step
+            raise InvalidInput("anchor", f"puts step {step.position + 1} beyond the year 9999") from None
         try:
             times.append((step, check_send_at(when, now, field="anchor")))
         except InvalidInput as exc:
