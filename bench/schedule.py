@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -44,7 +45,7 @@ from voicebox.services.messages import HANDOFF_LEAD, due_messages, plan  # noqa:
 SERVICE = "MG" + "0" * 32
 
 
-def database_url(folder: Path) -> tuple[str, callable]:
+def database_url(folder: Path) -> tuple[str, Callable[[], None]]:
     """Where to build the bench database (DATABASE_URL's PostgreSQL in a private schema, else SQLite),
     and how to drop it afterwards."""
     url = os.environ.get("DATABASE_URL")
@@ -118,7 +119,9 @@ def handoff_round(n: int, label: str) -> None:
     db.session.commit()
     assert sweep_messages() >= len(ids)
     seconds = run_worker()
-    done = db.session.scalar(sa.select(sa.func.count()).where(Message.id.in_(ids), Message.status == "scheduled"))
+    done = db.session.execute(
+        sa.select(sa.func.count()).where(Message.id.in_(ids), Message.status == "scheduled")
+    ).scalar_one()
     times = sorted(e.sent_at for e in current_app.config["TWILIO_HTTP_CLIENT"].creates()[-done:])
     rate = current_app.config["SMS_MAX_PER_SECOND"]
     gaps = [times[i + rate] - times[i] for i in range(len(times) - rate)]
@@ -174,7 +177,7 @@ def run(args, url: str, redis_url: str, prism_url: str) -> None:
         measure_sweep(args.due)
         print("hand-off throughput (RQ worker -> twilio-python -> Prism, one process):")
         seconds = run_worker()  # the jobs the sweep just enqueued
-        done = db.session.scalar(sa.select(sa.func.count()).where(Message.status == "scheduled"))
+        done = db.session.execute(sa.select(sa.func.count()).where(Message.status == "scheduled")).scalar_one()
         print(
             f"  the {args.due} swept, throttle out of the way: {done} handed off in {seconds:.2f} s "
             f"= {done / seconds:.1f} per second"

@@ -10,7 +10,8 @@ from flask import Flask
 
 from .config import database_uri, load_config
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(PACKAGE)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         __name__,
         # Tests and operators may move the instance folder (SQLite file, embedded Redis socket).
         instance_path=(config or {}).get("INSTANCE_PATH") or os.path.join(ROOT, "instance"),
-        template_folder=os.path.join(ROOT, "templates"),
+        template_folder=_templates_folder(),
     )
     settings = load_config(config)
     app.config.update(settings)
@@ -43,6 +44,13 @@ def _private_file(path: str) -> None:
     """
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     os.chmod(path, 0o600)
+
+
+def _templates_folder() -> str:
+    """templates/ at the checkout's top, seen through the voicebox/templates symlink, or the copy an
+    installed wheel carries there; a checkout made without symlinks (Windows git) has only the top one."""
+    packaged = os.path.join(PACKAGE, "templates")
+    return packaged if os.path.isdir(packaged) else os.path.join(ROOT, "templates")
 
 
 def _configure_logging(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Extension objects, created unbound. Everything imports them from here, never from the package."""
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -20,10 +21,19 @@ NAMING = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base: Flask-SQLAlchemy builds `db.Model` from it (same registry, same metadata)."""
+
     metadata = MetaData(naming_convention=NAMING)
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass `Model`, which is `db.Model` when running. Type checkers cannot take an attribute
+# (`db.Model`) as a base class (python/mypy#8603), so they see `Base`, whose body `db.Model` copies.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 mail = Mail()
 

@@ -61,8 +61,11 @@ def send(email: Email) -> dict[str, str]:
         # (Flask-Mail's mail.send checks this; we send the bytes ourselves, so we check it here).
         raise SendError("refused: a header of the message contains a line break", permanent=True)
     state = current_app.extensions["mail"]
+    # Signals are sent by the app itself, not the proxy; Flask types `current_app` as Flask, hiding the
+    # proxy's method (Flask's own code ignores the same error).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if state.suppress:
-        email_dispatched.send(current_app._get_current_object(), message=message)
+        email_dispatched.send(app, message=message)
         return {}
     sender = sanitize_address(message.sender)
     to = list(sanitize_addresses(message.send_to))
@@ -71,7 +74,7 @@ def send(email: Email) -> dict[str, str]:
             refused = smtp.sendmail(sender, to, message.as_bytes())
     except (smtplib.SMTPException, OSError) as exc:
         raise _send_error(exc) from exc
-    email_dispatched.send(current_app._get_current_object(), message=message)
+    email_dispatched.send(app, message=message)
     return {addr: f"{code} {_text(text)}" for addr, (code, text) in refused.items()}
 
 

@@ -27,8 +27,7 @@ def _create(**fields) -> None:
         raise click.UsageError(str(exc)) from exc
     except service.NotConfigured as exc:
         raise click.ClickException(str(exc)) from exc
-    jobs.kick(message.id)
-    message = service.get_message(message.id)
+    jobs.kick(message.id)  # in this session, so `message` reloads what delivery committed
     click.echo(f"message {message.id}: {message.status}" + (f" ({message.twilio_sid})" if message.twilio_sid else ""))
     if message.error_message:
         click.echo(f"error {message.error_code}: {message.error_message}", err=True)

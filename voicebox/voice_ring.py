@@ -56,7 +56,7 @@ def ring_answer() -> VoiceResponse:
     group, leg_sid = _ring(), required("CallSid")
     if request.form.get("Digits", "").strip() != "1":
         ring.decline(group, leg_sid)
-        if ring.nobody_left(ring.get(group.id)):
+        if ring.nobody_left(ring.reload(group)):
             ring_jobs.finish(group.id)
         return twiml.hangup()
     answer = ring.accept(group, leg_sid)
@@ -71,7 +71,7 @@ def ring_status() -> VoiceResponse:
     """A leg's status callback: note it; when every leg is over, move the caller on at once."""
     group = _ring()
     ring.leg_status(group, required("CallSid"), request.form.get("To"), required("CallStatus"))
-    if ring.nobody_left(ring.get(group.id)):
+    if ring.nobody_left(ring.reload(group)):
         ring_jobs.finish(group.id)
     return twiml.empty()
 

@@ -18,6 +18,13 @@ def _with_history(row: OptOut) -> OptOutOut:
     return out
 
 
+def _current(number: str) -> OptOut:
+    row = optouts.get(number)
+    if row is None:
+        raise not_found(f"opt-out for {number}")
+    return row
+
+
 def _number(raw: str) -> str:
     try:
         return normalise_e164(raw)
@@ -41,13 +48,12 @@ def list_optouts(query: OptOutQuery):
 def create_optout(body: OptOutIn):
     if optouts.set_opted_out(body.number, True, "api", body.note):
         queue_cancel(body.number)
-    return _with_history(optouts.get(body.number))
+    return _with_history(_current(body.number))
 
 
 @operation("DELETE", "/optouts/<number>", "Opt a number back in by hand", query=OptInQuery, response=OptOutOut)
 def delete_optout(number: str, query: OptInQuery):
     number = _number(number)
-    if optouts.get(number) is None:
-        raise not_found(f"opt-out for {number}")
+    _current(number)
     optouts.set_opted_out(number, False, "api", query.note)
-    return _with_history(optouts.get(number))
+    return _with_history(_current(number))

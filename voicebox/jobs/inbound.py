@@ -30,7 +30,7 @@ def forward_inbound(message_id: int) -> str:
     held = notifications.claim(INBOUND_EMAIL, message_id)
     if held is None:
         return "claimed elsewhere or already settled"
-    text = db.session.get(InboundMessage, message_id, populate_existing=True)
+    text = db.session.get_one(InboundMessage, message_id, populate_existing=True)
     email = emails.inbound_email(text)
     if not email.recipients:
         notifications.finish(held, error="the mailbox is gone or has no email address", failed=True)

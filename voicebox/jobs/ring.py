@@ -74,7 +74,7 @@ def place_legs(ring_id: int) -> str:
             rings.leg_failed(leg, f"{exc.code}: {exc.msg}")
             continue
         rings.leg_placed(leg, created.sid)
-    ring = rings.get(ring_id)
+    ring = rings.reload(ring)
     if rings.nobody_left(ring):
         finish(ring_id)
     if retry_later:

@@ -142,7 +142,7 @@ def send_sms_copy(voicemail_id: int) -> str:
         return "claimed elsewhere or already settled"
     vm = notifications.load(voicemail_id)
     numbers = list(dict.fromkeys(t.number for t in vm.mailbox.targets)) if vm and vm.mailbox else []
-    if not numbers:
+    if vm is None or not numbers:
         notifications.finish(held, error="the mailbox has no forward numbers", failed=True)
         return "failed: no numbers"
     try:

@@ -8,12 +8,12 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .mailboxes import Mailbox
 from .types import UTCDateTime, utcnow
 
 
-class Call(db.Model):
+class Call(Model):
     """One inbound call, keyed by Twilio's CallSid."""
 
     __tablename__ = "calls"
@@ -52,7 +52,7 @@ class NotifyState(StrEnum):
     SKIPPED = "skipped"  # absent, empty or too short: nothing to tell anyone
 
 
-class Voicemail(db.Model):
+class Voicemail(Model):
     """A recording left on a call, keyed by RecordingSid, with its transcript."""
 
     __tablename__ = "voicemails"

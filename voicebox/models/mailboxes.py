@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -17,7 +17,7 @@ class RingMode(StrEnum):
     SEQUENTIAL = "sequential"
 
 
-class Mailbox(db.Model):
+class Mailbox(Model):
     __tablename__ = "mailboxes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Mailbox(db.Model):
         return RingMode.SIMULTANEOUS
 
 
-class PhoneNumber(db.Model):
+class PhoneNumber(Model):
     """A Twilio number (E.164) that rings one mailbox."""
 
     __tablename__ = "phone_numbers"
@@ -60,7 +60,7 @@ class PhoneNumber(db.Model):
     mailbox: Mapped[Mailbox] = relationship(back_populates="numbers")
 
 
-class ForwardTarget(db.Model):
+class ForwardTarget(Model):
     """A real phone a mailbox's calls are forwarded to.
 
     Consecutive simultaneous targets ring together in one <Dial>; a sequential target rings alone.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -41,7 +41,7 @@ UNCANCELABLE_STATUSES = frozenset(
 OWED_STATUSES = (MessageStatus.PENDING, MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SCHEDULED)
 
 
-class Message(db.Model):
+class Message(Model):
     """One outgoing SMS/MMS. The database row is the truth; RQ jobs only make it happen on time."""
 
     __tablename__ = "messages"
@@ -81,7 +81,7 @@ class Message(db.Model):
     )
 
 
-class MessageEvent(db.Model):
+class MessageEvent(Model):
     """Something that happened to a message: our routing steps, Twilio's answers, later its callbacks.
 
     `message_id` may be NULL: a status callback can name a MessageSid we do not know.
@@ -102,7 +102,7 @@ class MessageEvent(db.Model):
     message: Mapped[Message | None] = relationship(back_populates="events")
 
 
-class Sequence(db.Model):
+class Sequence(Model):
     """A drip: steps sent at offsets from each enrollment's anchor, optionally outside quiet hours."""
 
     __tablename__ = "sequences"
@@ -119,7 +119,7 @@ class Sequence(db.Model):
     )
 
 
-class SequenceStep(db.Model):
+class SequenceStep(Model):
     """One text of a sequence: `offset_days` calendar days after the anchor at local `at`, plus minutes."""
 
     __tablename__ = "sequence_steps"
@@ -141,7 +141,7 @@ class EnrollmentStatus(StrEnum):
     CANCELED = "canceled"
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """One recipient enrolled in a sequence; it owns one message per step."""
 
     __tablename__ = "enrollments"

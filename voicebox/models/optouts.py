@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .calls import NotifyState
 from .mailboxes import Mailbox
 from .types import UTCDateTime, utcnow
 
 
-class OptOut(db.Model):
+class OptOut(Model):
     """A number's current opt-out state. A row exists once the number has ever opted out or in."""
 
     __tablename__ = "optouts"
@@ -24,7 +24,7 @@ class OptOut(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class OptOutEvent(db.Model):
+class OptOutEvent(Model):
     """History: every opt-out and opt-in, when and how."""
 
     __tablename__ = "optout_events"
@@ -37,7 +37,7 @@ class OptOutEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class InboundMessage(db.Model):
+class InboundMessage(Model):
     """A text someone sent to one of our numbers, keyed by MessageSid."""
 
     __tablename__ = "inbound_messages"
@@ -60,7 +60,7 @@ class InboundMessage(db.Model):
     mailbox: Mapped[Mailbox | None] = relationship()
 
 
-class ConversationParticipant(db.Model):
+class ConversationParticipant(Model):
     """Conversations participant -> phone address, learnt from onParticipantAdded (for 21610 opt-outs)."""
 
     __tablename__ = "conversation_participants"
@@ -70,7 +70,7 @@ class ConversationParticipant(db.Model):
     address: Mapped[str | None] = mapped_column(String(64))
 
 
-class DeliveryReceipt(db.Model):
+class DeliveryReceipt(Model):
     """A Conversations delivery receipt; its status follows the same precedence as message statuses."""
 
     __tablename__ = "delivery_receipts"

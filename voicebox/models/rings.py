@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .types import UTCDateTime, utcnow
 
 
@@ -42,7 +42,7 @@ FINAL_LEG_STATUSES = frozenset(
 )
 
 
-class Ring(db.Model):
+class Ring(Model):
     """One screened simultaneous ring group of one call: (CallSid, attempt) rings once."""
 
     __tablename__ = "rings"
@@ -69,7 +69,7 @@ class Ring(db.Model):
         return f"voicebox-{self.call_sid}-{self.attempt}"
 
 
-class RingLeg(db.Model):
+class RingLeg(Model):
     """One outbound call to one target phone of a ring group."""
 
     __tablename__ = "ring_legs"

@@ -67,7 +67,7 @@ class MailboxIn(BaseModel):
             self.voice = language.default_voice
 
 
-NOT_NULL = ("name", "twilio_number", "forward_to", "ring_mode", "emails", "language", "voice")
+NOT_NULL: tuple[str, ...] = ("name", "twilio_number", "forward_to", "ring_mode", "emails", "language", "voice")
 NOT_NULL += ("ring_timeout", "screen_calls", "enabled", "timezone", "sms_notify")
 
 

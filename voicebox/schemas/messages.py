@@ -109,11 +109,13 @@ class MessageIn(BaseModel):
     def _send_at_utc(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         if value is None:
             return None
-        timezone = info.data.get("timezone")
+        timezone: str | None = info.data.get("timezone")
         if value.tzinfo is None and not timezone:
             raise ValueError("has no UTC offset: add one (e.g. -05:00) or give an IANA timezone")
         try:
-            return value.astimezone(UTC) if value.tzinfo is not None else local_to_utc(value, timezone)
+            return (
+                value.astimezone(UTC) if value.tzinfo is not None or timezone is None else local_to_utc(value, timezone)
+            )
         except OverflowError:  # 0001-01-01T00:30+01:00 is before year 1 in UTC
             raise ValueError("is outside the calendar in UTC") from None
 

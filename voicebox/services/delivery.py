@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import select, update
@@ -19,6 +20,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from .. import throttle
 from ..extensions import db
 from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
+from ..rows import rowcount
 from ..twilio_client import get_client
 from ..urls import public_url
 from . import optouts, statuses
@@ -140,13 +142,13 @@ def _wait(message: Message, route: Plan, now: datetime) -> datetime | None:
 def _claim(message: Message, now: datetime, *conditions, **values) -> str | None:
     """Take the due row for one lease; None when another worker holds it or it changed."""
     token = uuid.uuid4().hex
-    result = db.session.execute(
+    matched = rowcount(
         update(Message)
         .where(Message.id == message.id, Message.due_at <= now + EARLY_TOLERANCE, *conditions)
         .values(due_at=now + CLAIM_LEASE, claim_token=token, attempts=Message.attempts + 1, **values)
     )
     db.session.commit()
-    return token if result.rowcount == 1 else None
+    return token if matched == 1 else None
 
 
 def _send(message: Message, route: Plan, now: datetime) -> Delivery:
@@ -170,7 +172,7 @@ def _send(message: Message, route: Plan, now: datetime) -> Delivery:
 
 
 def _create_at_twilio(message: Message, scheduled: bool):
-    params = {
+    params: dict[str, Any] = {
         "to": message.to_number,
         "body": message.body,
         "messaging_service_sid": message.messaging_service_sid,
@@ -187,13 +189,13 @@ def _create_at_twilio(message: Message, scheduled: bool):
 def _settle(message: Message, token: str, sid: str, twilio_status: str, scheduled: bool, now: datetime) -> Delivery:
     """Store what Twilio created, adopt callbacks that beat us to it, and honour a cancel that came meanwhile."""
     status = TWILIO_STATUS.get(twilio_status, MessageStatus.QUEUED)
-    result = db.session.execute(
+    matched = rowcount(
         update(Message)
         .where(Message.id == message.id, Message.claim_token == token)
         # attempts restarts so a later cancel at Twilio backs off from its first interval
         .values(twilio_sid=sid, status=status, due_at=None, claim_token=None, handed_off_at=now, attempts=0)
     )
-    if result.rowcount != 1:
+    if matched != 1:
         # Our lease ran out mid-request and another worker took the row: ours is a duplicate.
         log.error("message %s: lease lost while Twilio created %s; it may be sent twice", message.id, sid)
         db.session.commit()
@@ -221,9 +223,10 @@ def _settle(message: Message, token: str, sid: str, twilio_status: str, schedule
 def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: datetime) -> Delivery:
     """A 4xx fails the message; a 5xx or no answer retries with backoff until MAX_ATTEMPTS."""
     attempts = message.attempts
+    retry_at: datetime | None
     if failure.transient and attempts < MAX_ATTEMPTS:
         retry_at = now + backoff(attempts)
-        values = {"status": plan(message.send_at, now).status, "due_at": retry_at, "claim_token": None}
+        values: dict[str, Any] = {"status": plan(message.send_at, now).status, "due_at": retry_at, "claim_token": None}
         add_event(message, "retry", f"attempt {attempts} failed ({failure}); next at {retry_at.isoformat()}")
         if message.cancel_requested_at is not None:  # canceled while we tried: it never reached Twilio
             values |= {"status": MessageStatus.CANCELED, "due_at": None}
@@ -292,7 +295,7 @@ def request_cancel(message: Message) -> bool:
 
 def _cancel_locally(message: Message, now: datetime) -> bool:
     """pending/queued without a SID: it never reached Twilio, so our word is final."""
-    result = db.session.execute(
+    matched = rowcount(
         update(Message)
         .where(
             Message.id == message.id,
@@ -301,7 +304,7 @@ def _cancel_locally(message: Message, now: datetime) -> bool:
         )
         .values(status=MessageStatus.CANCELED, due_at=None, claim_token=None, cancel_requested_at=now)
     )
-    if result.rowcount != 1:
+    if matched != 1:
         return False
     add_event(message, "canceled", "canceled before it reached Twilio", status=MessageStatus.CANCELED)
     return True
@@ -316,10 +319,10 @@ def _mark_cancel_owed(message: Message, now: datetime) -> bool:
     else:
         return False
     first_request = message.cancel_requested_at is None
-    result = db.session.execute(
+    matched = rowcount(
         update(Message).where(Message.id == message.id, Message.status == message.status).values(**values)
     )
-    if result.rowcount != 1:
+    if matched != 1:
         return False
     if first_request:
         add_event(message, "cancel_requested", status=message.status)
@@ -375,7 +378,7 @@ def cancel_at_twilio(message: Message, now: datetime) -> CancelResult:
 def _drop_cancel_if_moved_on(message: Message, now: datetime) -> None:
     """A status callback moved the message on (sending, sent, failed...) while its cancel was owed.
     Twilio can no longer cancel it, so stop owing the cancel instead of sweeping it every minute."""
-    result = db.session.execute(
+    matched = rowcount(
         update(Message)
         .where(
             Message.id == message.id,
@@ -385,7 +388,7 @@ def _drop_cancel_if_moved_on(message: Message, now: datetime) -> None:
         )
         .values(due_at=None)
     )
-    if result.rowcount == 1:
+    if matched == 1:
         add_event(message, "cancel_refused", "no longer scheduled at Twilio; it could not be canceled")
     db.session.commit()
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import NotifyState
 from ..models.optouts import InboundMessage
-from ..rows import insert_ignore
+from ..rows import insert_ignore, rowcount
 from . import optouts
 from .calls import find_mailbox
 
@@ -59,7 +59,7 @@ def receive(text: InboundText) -> InboundResult:
         key="message_sid",
     )
     db.session.commit()
-    row = db.session.scalar(select(InboundMessage).where(InboundMessage.message_sid == text.message_sid))
+    row = db.session.scalars(select(InboundMessage).where(InboundMessage.message_sid == text.message_sid)).one()
     opted_out_now = False
     if new and keyword in ("stop", "start"):
         source = "twilio_opt_out" if text.opt_out_type else "keyword"
@@ -72,11 +72,11 @@ def receive(text: InboundText) -> InboundResult:
 
 def _mark_pending(row: InboundMessage) -> bool:
     """Move a text's email from none to pending once (a retried webhook must not forward twice)."""
-    changed = db.session.execute(
+    changed = rowcount(
         update(InboundMessage)
         .where(InboundMessage.id == row.id, InboundMessage.notify_state == NotifyState.NONE)
         .values(notify_state=NotifyState.PENDING)
-    ).rowcount
+    )
     db.session.commit()
     return bool(changed)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -89,7 +89,8 @@ def _check_voice(mailbox: Mailbox, fields: dict[str, Any]) -> None:
         return
     language = voices.find(fields.get("language") or mailbox.language)
     if language is None:
-        raise Invalid(voices.voice_error(fields.get("language") or mailbox.language, ""), "language")
+        # voice_error always explains an unknown language (None is only for a pair Twilio accepts).
+        raise Invalid(cast(str, voices.voice_error(fields.get("language") or mailbox.language, "")), "language")
     voice = fields.get("voice") or mailbox.voice
     if fields.get("voice") is None and voice not in language.voices:
         fields["voice"] = language.default_voice

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import case, select, update
@@ -26,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from .. import transcription
 from ..extensions import db
 from ..models import InboundMessage, Mailbox, NotifyState, Voicemail, utcnow
+from ..rows import rowcount
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ class Channel:
     an inbound text's email). `attempts`, when set, counts tries and caps them at NOTIFY_MAX_ATTEMPTS."""
 
     name: str
-    model: type
+    model: type[Voicemail] | type[InboundMessage]
     state: InstrumentedAttribute
     claimed_at: InstrumentedAttribute
     error: InstrumentedAttribute
@@ -118,17 +120,17 @@ def _language(voicemail: Voicemail) -> str:
 def claim(channel: Channel, row_id: int) -> Claim | None:
     """Move pending -> sending for this worker; None when another worker or an earlier run has it."""
     now = utcnow()
-    values = {channel.state.key: NotifyState.SENDING, channel.claimed_at.key: now}
+    values: dict[str, Any] = {channel.state.key: NotifyState.SENDING, channel.claimed_at.key: now}
     if channel.attempts is not None:
         values[channel.attempts.key] = channel.attempts + 1
-    result = db.session.execute(
+    matched = rowcount(
         update(channel.model)
         .where(channel.model.id == row_id, channel.state == NotifyState.PENDING)
         .values(values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return Claim(channel, row_id, now) if result.rowcount == 1 else None
+    return Claim(channel, row_id, now) if matched == 1 else None
 
 
 def finish(
@@ -142,7 +144,7 @@ def finish(
     had gone stale and someone else owns the row now.
     """
     channel = held.channel
-    values = {
+    values: dict[str, Any] = {
         channel.state.key: NotifyState.FAILED if failed else NotifyState.SENT,
         channel.error.key: error,
     }
@@ -175,9 +177,9 @@ def release(held: Claim, error: str, *, sms_copy: bool = False) -> bool:
     return True
 
 
-def _update_claimed(held: Claim, values: dict, *, commit: bool = True) -> bool:
+def _update_claimed(held: Claim, values: dict[str, Any], *, commit: bool = True) -> bool:
     channel = held.channel
-    result = db.session.execute(
+    matched = rowcount(
         update(channel.model)
         .where(
             channel.model.id == held.row_id,
@@ -189,11 +191,11 @@ def _update_claimed(held: Claim, values: dict, *, commit: bool = True) -> bool:
     )
     if commit:
         db.session.commit()
-    if result.rowcount != 1:
+    if matched != 1:
         log.warning(
             "%s %s: %s claim went stale before it finished", channel.model.__tablename__, held.row_id, channel.name
         )
-    return result.rowcount == 1
+    return matched == 1
 
 
 def reclaim_stale(channel: Channel) -> list[int]:
@@ -209,13 +211,13 @@ def reclaim_stale(channel: Channel) -> list[int]:
     ids = list(db.session.scalars(select(model.id).where(*stale)))
     reclaimed = []
     for row_id in ids:
-        result = db.session.execute(
+        matched = rowcount(
             update(model)
             .where(model.id == row_id, *stale)
             .values({channel.state.key: NotifyState.PENDING, channel.error.key: "worker stopped mid-send"})
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if matched == 1:
             reclaimed.append(row_id)
     db.session.commit()
     if reclaimed:

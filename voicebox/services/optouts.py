@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models.optouts import OptOut, OptOutEvent
 from ..models.types import utcnow
-from ..rows import insert_ignore
+from ..rows import insert_ignore, rowcount
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,11 @@ def set_opted_out(number: str, opted_out: bool, source: str, detail: str | None 
     The change is a conditional UPDATE, so duplicate STOPs processed at once change it (and log it) once.
     """
     insert_ignore(OptOut, {"number": number, "opted_out": False, "source": source}, key="number")
-    changed = db.session.execute(
+    changed = rowcount(
         update(OptOut)
         .where(OptOut.number == number, OptOut.opted_out.is_(not opted_out))
         .values(opted_out=opted_out, source=source, changed_at=utcnow())
-    ).rowcount
+    )
     if changed or source == "api":  # manual changes are always logged, even when they change nothing
         action = "opt_out" if opted_out else "opt_in"
         db.session.add(OptOutEvent(number=number, action=action, source=source, detail=detail))

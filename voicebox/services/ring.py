@@ -19,10 +19,10 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import FINAL_LEG_STATUSES, Call, LegStatus, Mailbox, Ring, RingLeg, RingState, utcnow
-from ..rows import insert_ignore
+from ..rows import insert_ignore, rowcount
 
 # Progress of a leg: a status callback never moves a leg backwards (they arrive out of order).
-_RANK = {
+_RANK: dict[str, int] = {
     LegStatus.PENDING: 0,
     LegStatus.QUEUED: 1,
     LegStatus.INITIATED: 2,
@@ -67,7 +67,7 @@ def start(
         },
         key="ring_key",
     )
-    ring = db.session.scalar(select(Ring).where(Ring.ring_key == key))
+    ring = db.session.scalars(select(Ring).where(Ring.ring_key == key)).one()
     if new:
         ring.legs = [RingLeg(number=number, status=LegStatus.PENDING) for number in numbers]
     db.session.commit()
@@ -77,6 +77,11 @@ def start(
 def get(ring_id: int) -> Ring | None:
     """A ring group, freshly read."""
     return db.session.get(Ring, ring_id, populate_existing=True)
+
+
+def reload(ring: Ring) -> Ring:
+    """The same ring group read again: other requests and jobs move it meanwhile."""
+    return db.session.get_one(Ring, ring.id, populate_existing=True)
 
 
 def call_of(ring: Ring) -> Call | None:
@@ -144,14 +149,14 @@ def leg_answered(ring: Ring, leg_sid: str, number: str | None) -> None:
 
 def accept(ring: Ring, leg_sid: str) -> Answer:
     """The callee pressed 1. The first one wins the caller (a conditional UPDATE); later ones do not."""
-    won = db.session.execute(
+    won = rowcount(
         update(Ring)
         .where(Ring.id == ring.id, Ring.state == RingState.RINGING)
         .values(state=RingState.ACCEPTED, accepted_leg_sid=leg_sid)
-    ).rowcount
+    )
     if not won:
         db.session.commit()
-        ring = get(ring.id)
+        ring = reload(ring)
         # A retried request of the winner wins again.
         return Answer(bridged=ring.accepted_leg_sid == leg_sid, queue_name=ring.queue_name)
     leg = find_leg(ring, leg_sid)
@@ -184,9 +189,7 @@ def never_rang(ring: Ring) -> bool:
 
 def end(ring: Ring, state: RingState) -> bool:
     """Move a ringing group to `state` (OVER or CALLER_GONE); True for the one caller that moved it."""
-    moved = db.session.execute(
-        update(Ring).where(Ring.id == ring.id, Ring.state == RingState.RINGING).values(state=state)
-    ).rowcount
+    moved = rowcount(update(Ring).where(Ring.id == ring.id, Ring.state == RingState.RINGING).values(state=state))
     db.session.commit()
     return bool(moved)
 
@@ -195,7 +198,7 @@ def legs_to_end(ring: Ring) -> list[RingLeg]:
     """Legs still alive that must stop: every one but the accepted leg."""
     return [
         leg
-        for leg in get(ring.id).legs
+        for leg in reload(ring).legs
         if leg.leg_sid and leg.leg_sid != ring.accepted_leg_sid and leg.status not in FINAL_LEG_STATUSES
     ]
 

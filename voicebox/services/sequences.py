@@ -31,8 +31,8 @@ def create_sequence(data: SequenceIn) -> Sequence:
     """Store a sequence and its steps, in the order given."""
     if db.session.scalar(select(Sequence.id).where(Sequence.name == data.name)) is not None:
         raise Conflict(f"a sequence named {data.name!r} already exists", "name")
-    quiet = data.quiet_hours or [None, None]
-    sequence = Sequence(name=data.name, quiet_start=quiet[0], quiet_end=quiet[1])
+    quiet_start, quiet_end = data.quiet_hours or (None, None)
+    sequence = Sequence(name=data.name, quiet_start=quiet_start, quiet_end=quiet_end)
     sequence.steps = [SequenceStep(position=i, **step.model_dump()) for i, step in enumerate(data.steps)]
     db.session.add(sequence)
     db.session.commit()

@@ -123,7 +123,8 @@ def adopt_early_callbacks(message: Message) -> str | None:
     ).all()
     for event in early:
         event.message_id = message.id
-        _advance(message.id, event.status, event.error_code)
+        if event.status:  # always set on a status callback (the column is nullable for other kinds)
+            _advance(message.id, event.status, event.error_code)
     db.session.commit()
     if any(event.error_code == UNSUBSCRIBED for event in early):
         return _unsubscribed(message, message.twilio_sid)

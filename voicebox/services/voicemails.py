@@ -77,7 +77,9 @@ def record_recording(event: RecordingEvent) -> int | None:
     still return the id, so their enqueue collapses into the same job or repairs a lost one.
     """
     _ensure_row(event.recording_sid, event.call_sid)
-    fields = {k: v for k, v in {"recording_url": event.url, "duration": event.duration}.items() if v is not None}
+    fields: dict[str, Any] = {
+        k: v for k, v in {"recording_url": event.url, "duration": event.duration}.items() if v is not None
+    }
     if event.status:
         fields |= {"recording_status": event.status, "recording_error_code": event.error_code}
     if fields:
