@@ -55,7 +55,7 @@ def guard():
     return None
 
 
-@bp.app_context_processor
+@bp.context_processor  # web pages only: emails are rendered by workers, with no signed-in user
 def _navigation() -> dict[str, Any]:
     if not current_user.is_authenticated:
         return {}
