@@ -88,6 +88,7 @@ def test_voicemail_page_has_player_transcript_details_and_call_back_links(client
     assert OWNER_CELL == "+14155550111" and "+1 415-555-0111 (simultaneous, 20 s)" in page  # whom it rang
     assert "<dt>Dial outcome</dt><dd>no-answer</dd>" in page
     assert "<dt>Screening</dt><dd>nobody answered the prompt</dd>" in page
+    assert "<dt>Email</dt><dd>pending to owner@example.com</dd>" in page  # the worker has not sent it yet
 
 
 def test_audio_streams_through_voicebox_with_range(client, twilio, standin, team):
