@@ -3,9 +3,11 @@
 import sqlite3
 from typing import TYPE_CHECKING
 
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -36,6 +38,8 @@ else:
     Model = db.Model
 migrate = Migrate()
 mail = Mail()
+login_manager = LoginManager()
+csrf = CSRFProtect()
 
 
 @event.listens_for(Engine, "connect")

@@ -19,7 +19,8 @@ PROBE = """
 import os, sys
 from voicebox import create_app
 app = create_app({
-    "SECRET_KEY": "s", "TWILIO_ACCOUNT_SID": sys.argv[1], "TWILIO_AUTH_TOKEN": "t", "VOICEBOX_API_TOKEN": "t",
+    "SECRET_KEY": "s3cret-key-0123456789abcdefghijkl", "TWILIO_ACCOUNT_SID": sys.argv[1], "TWILIO_AUTH_TOKEN": "t",
+    "VOICEBOX_API_TOKEN": "api-token-0123456789abcdefghijklm",
     "REDIS_URL": "redis://127.0.0.1:1/0", "INSTANCE_PATH": os.path.abspath("instance"),
 })
 print(app.jinja_env.get_template("email/voicemail.html").filename)

@@ -16,6 +16,7 @@ from .messages import (
 from .optouts import ConversationParticipant, DeliveryReceipt, InboundMessage, OptOut, OptOutEvent
 from .rings import FINAL_LEG_STATUSES, LegStatus, Ring, RingLeg, RingState
 from .types import UTCDateTime, utcnow
+from .users import User, mailbox_members
 
 __all__ = [
     "UNCANCELABLE_STATUSES",
@@ -44,6 +45,8 @@ __all__ = [
     "Sequence",
     "SequenceStep",
     "UTCDateTime",
+    "User",
     "Voicemail",
+    "mailbox_members",
     "utcnow",
 ]
