@@ -15,6 +15,7 @@ import flask_mail
 from flask import current_app
 from flask_mail import email_dispatched, sanitize_address, sanitize_addresses
 
+from .services import outbox
 from .services.emails import Email
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,18 @@ def send(email: Email) -> dict[str, str]:
     """Send over SMTP. Returns the recipients the server refused (the others got it).
 
     Raises SendError when nobody got it. Honours MAIL_SUPPRESS_SEND and Flask-Mail's
-    `email_dispatched` signal, like `mail.send`.
+    `email_dispatched` signal, like `mail.send`. Without MAIL_SERVER (local try-out mode) the
+    email is logged and kept in the instance folder's outbox instead (services/outbox.py).
     """
     message = mime_message(email)
     state = current_app.extensions["mail"]
     if state.suppress:
+        email_dispatched.send(current_app._get_current_object(), message=message)
+        return {}
+    if not current_app.config.get("MAIL_SERVER"):
+        key = outbox.keep(message.as_bytes())
+        to = ", ".join(email.recipients)
+        log.info("MAIL_SERVER is unset: kept email %r to %s in %s (%s)", email.subject, to, outbox.folder(), key)
         email_dispatched.send(current_app._get_current_object(), message=message)
         return {}
     sender = sanitize_address(message.sender)
