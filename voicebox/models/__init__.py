@@ -15,6 +15,7 @@ from .messages import (
 )
 from .optouts import ConversationParticipant, DeliveryReceipt, InboundMessage, OptOut, OptOutEvent
 from .types import UTCDateTime, utcnow
+from .users import User, mailbox_members
 
 __all__ = [
     "UNCANCELABLE_STATUSES",
@@ -38,6 +39,8 @@ __all__ = [
     "Sequence",
     "SequenceStep",
     "UTCDateTime",
+    "User",
     "Voicemail",
+    "mailbox_members",
     "utcnow",
 ]
