@@ -70,7 +70,7 @@ def _numbers_to_configure(client, number: str | None) -> list:
             raise click.ClickException(f"{number} is not a phone number of Twilio account {sid}")
         return found
     owned = client.incoming_phone_numbers.list(limit=1000)
-    wanted = {m.twilio_number for m in mailboxes.list_mailboxes()}
+    wanted = {n.e164 for m in mailboxes.list_mailboxes() for n in m.numbers}
     chosen = [n for n in owned if n.phone_number in wanted] if wanted else owned[:1] if len(owned) == 1 else []
     if not chosen:
         have = ", ".join(n.phone_number for n in owned) or "none"
