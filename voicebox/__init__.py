@@ -59,11 +59,13 @@ def register_blueprints(app: Flask) -> None:
     from .media import bp as media_bp
     from .sms import bp as sms_bp
     from .voice import bp as voice_bp
+    from .web import init_app as init_web
 
     app.register_blueprint(voice_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(media_bp)
     init_api(app)
+    init_web(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -58,7 +59,7 @@ def _http_error(exc: HTTPException):
     if request.path.startswith(TWILIO_PREFIXES):
         # Twilio shows nobody an HTML page; valid (empty) TwiML keeps its debugger readable.
         return Response(VoiceResponse().to_xml(), status=exc.code, mimetype="text/xml")
-    return exc
+    return html_error(exc)
 
 
 def _unexpected(exc: Exception):
@@ -68,4 +69,32 @@ def _unexpected(exc: Exception):
         return ApiError(500, "internal_error", "internal error; see the server log").response()
     if request.path.startswith(TWILIO_PREFIXES):
         return Response(VoiceResponse().to_xml(), status=500, mimetype="text/xml")
-    return InternalServerError()
+    return html_error(InternalServerError())
+
+
+# What people read on an error page: a plain sentence, never a traceback or Werkzeug's wording.
+PAGE_MESSAGES = {
+    400: ("Something was wrong with that request", "Please go back, reload the page and try again."),
+    403: ("Not allowed", "You do not have access to this page."),
+    404: ("Not found", "There is nothing here: it may have been deleted, or it belongs to a mailbox you do not read."),
+    405: ("Not allowed", "That page cannot be used this way."),
+    410: ("Gone", "This link has expired."),
+    413: ("Too large", "That was more than voicebox accepts."),
+    500: ("Something went wrong", "voicebox hit an error; it has been logged. Please try again in a moment."),
+    502: ("Twilio did not answer", "voicebox could not fetch this from Twilio. Please try again in a moment."),
+}
+
+
+def html_error(exc: HTTPException):
+    """A friendly HTML page for people; the bare Werkzeug page only if our own template fails."""
+    status = exc.code or 500
+    title, message = PAGE_MESSAGES.get(status, (exc.name, exc.description or ""))
+    if isinstance(exc, CSRFError):
+        message = "The form had expired or came from another site. Please reload the page and try again."
+    elif status in (410, 502) and exc.description and not exc.description.startswith(("The ", "A ")):
+        message = exc.description  # our own abort(410, "This listen link has expired.")
+    try:
+        return render_template("web/error.html", title=title, message=message), status
+    except Exception:  # noqa: BLE001  (a broken page must not hide the original error)
+        log.exception("could not render the error page")
+        return exc

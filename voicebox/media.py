@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, request, stream_with_context
+from flask import Blueprint, Response, abort, redirect, request, stream_with_context, url_for
+from flask_login import current_user
 
-from .services import recordings
+from .services import recordings, users
 
 log = logging.getLogger(__name__)
 bp = Blueprint("media", __name__)
@@ -27,12 +28,21 @@ def listen(token: str):
         abort(410, "This listen link has expired.")
     if voicemail is None or not voicemail.recording_url:
         abort(404)
+    if _opens_in_inbox(voicemail):
+        return redirect(url_for("web.voicemail", voicemail_id=voicemail.id))
     try:
         upstream = recordings.open_recording(voicemail.recording_url, request.headers.get("Range"))
     except recordings.MediaError as exc:
         log.warning("listen link for voicemail %s: %s", voicemail.id, exc)
         abort(404 if exc.status in (404, 410) else 502)
-    return _relayed(upstream, "audio/mpeg", f"voicemail-{voicemail.id}.mp3")
+    return relay_response(upstream, "audio/mpeg", f"voicemail-{voicemail.id}.mp3")
+
+
+def _opens_in_inbox(voicemail) -> bool:
+    """A signed-in reader of the mailbox who opens the email's link in a browser gets the voicemail's page;
+    everyone else (no account, an audio player, a download) gets the audio as before."""
+    navigating = request.accept_mimetypes.best == "text/html"
+    return navigating and current_user.is_authenticated and users.can_read(current_user, voicemail.mailbox_id)
 
 
 @bp.get(recordings.MEDIA_PATH + "<token>")
@@ -49,10 +59,11 @@ def attachment(token: str):
     except recordings.MediaError as exc:
         log.warning("media link for text %s: %s", text.message_sid, exc)
         abort(404 if exc.status in (404, 410) else 502)
-    return _relayed(upstream, "application/octet-stream", f"text-{text.id}-attachment")
+    return relay_response(upstream, "application/octet-stream", f"text-{text.id}-attachment")
 
 
-def _relayed(upstream, default_type: str, filename: str) -> Response:
+def relay_response(upstream, default_type: str, filename: str) -> Response:
+    """Stream Twilio's answer to the browser with its status (206 for a Range) and only the safe headers."""
     headers = {name: upstream.headers[name] for name in PASSED_HEADERS if name in upstream.headers}
     headers.setdefault("Content-Type", default_type)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'

@@ -12,10 +12,11 @@ import requests
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ..extensions import db
 from ..models import InboundMessage, Voicemail
-from ..twilio_client import TwilioNotConfigured, credentials
+from ..twilio_client import TwilioNotConfigured, credentials, get_client
 from ..urls import public_url
 
 LINK_SALT = "voicebox.listen-link"
@@ -115,6 +116,18 @@ def open_media(url: str, range_header: str | None = None) -> requests.Response:
         response.close()
         raise MediaError(f"Twilio answered {response.status_code} for the media", response.status_code)
     return response
+
+
+def delete_at_twilio(recording_sid: str) -> None:
+    """Delete a recording at Twilio (DELETE .../Recordings/{Sid}.json). One Twilio no longer has
+    (HTTP 404) counts as deleted. Raises MediaError when Twilio refuses or cannot be reached."""
+    try:
+        get_client().recordings(recording_sid).delete()
+    except TwilioRestException as exc:
+        if exc.status != 404:
+            raise MediaError(f"Twilio refused to delete the recording: {exc.msg}", exc.status) from exc
+    except (TwilioException, requests.RequestException, OSError) as exc:
+        raise MediaError(f"could not reach Twilio to delete the recording: {type(exc).__name__}") from exc
 
 
 def media_link(text: InboundMessage, index: int) -> str | None:

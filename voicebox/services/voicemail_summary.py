@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 
-from ..models import Voicemail
+from ..models import InboundMessage, Voicemail
 
 SMS_TRANSCRIPT_CHARS = 100
 
@@ -43,14 +44,19 @@ def duration_display(seconds: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def local_time(voicemail: Voicemail, timezone: str | None) -> str:
-    """When the voicemail came in, in the mailbox's time zone, e.g. "Tue 3 Mar 2026, 14:05 PST"."""
+def format_local(when: datetime, timezone: str | None) -> str:
+    """A moment in `timezone` (UTC when unknown), e.g. "Tue 3 Mar 2026, 14:05 PST"."""
     try:
         zone = ZoneInfo(timezone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    when = voicemail.created_at.astimezone(zone)
-    return f"{when:%a} {when.day} {when:%b %Y, %H:%M %Z}"
+    moment = when.astimezone(zone)
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M %Z}"
+
+
+def local_time(voicemail: Voicemail | InboundMessage, timezone: str | None) -> str:
+    """When the voicemail (or text) came in, in the mailbox's time zone."""
+    return format_local(voicemail.created_at, timezone)
 
 
 def summarize(voicemail: Voicemail) -> Summary:

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from ..extensions import db
 from ..models import Call, NotifyState, Voicemail
 from ..rows import insert_ignore
 
 
-def list_voicemails(mailbox_id: int | None = None, limit: int = 100) -> list[Voicemail]:
-    """Voicemails not deleted, newest first, optionally of one mailbox."""
+def list_voicemails(
+    mailbox_id: int | None = None, limit: int = 100, *, within: Collection[int] | None = None
+) -> list[Voicemail]:
+    """Voicemails not deleted, newest first, optionally of one mailbox and only of mailboxes `within`."""
     query = select(Voicemail).where(Voicemail.is_deleted.is_(False))
     if mailbox_id is not None:
         query = query.where(Voicemail.mailbox_id == mailbox_id)
+    if within is not None:
+        query = query.where(Voicemail.mailbox_id.in_(within))
     return list(db.session.scalars(query.order_by(Voicemail.created_at.desc(), Voicemail.id.desc()).limit(limit)))
+
+
+def count_voicemails(mailbox_id: int | None = None, *, within: Collection[int] | None = None) -> int:
+    """How many voicemails `list_voicemails` would list without a limit."""
+    query = select(func.count()).select_from(Voicemail).where(Voicemail.is_deleted.is_(False))
+    if mailbox_id is not None:
+        query = query.where(Voicemail.mailbox_id == mailbox_id)
+    if within is not None:
+        query = query.where(Voicemail.mailbox_id.in_(within))
+    return db.session.scalar(query) or 0
 
 
 def get_visible_voicemail(voicemail_id: int) -> Voicemail | None:
@@ -34,10 +49,22 @@ def mark_read(voicemail: Voicemail, read: bool = True) -> Voicemail:
     return voicemail
 
 
-def soft_delete(voicemail: Voicemail) -> None:
-    """Hide a voicemail from every list; the row (and its notification history) stays for the record."""
+def soft_delete(voicemail: Voicemail, recording_deleted: bool = False) -> None:
+    """Hide a voicemail from every list; the row (and its notification history) stays for the record.
+
+    `recording_deleted`: the audio is gone at Twilio too, so forget its URL (links then answer 404).
+    """
     voicemail.is_deleted = True
+    if recording_deleted:
+        voicemail.recording_url = None
     db.session.commit()
+
+
+def call_of(voicemail: Voicemail) -> Call | None:
+    """The call that left the voicemail (whom it rang, how the dial ended), if we saw it."""
+    if not voicemail.call_sid:
+        return None
+    return db.session.scalar(select(Call).where(Call.call_sid == voicemail.call_sid))
 
 
 @dataclass(frozen=True)
