@@ -63,11 +63,7 @@ def send(email: Email) -> dict[str, str]:
         email_dispatched.send(current_app._get_current_object(), message=message)
         return {}
     if not current_app.config.get("MAIL_SERVER"):
-        key = outbox.keep(message.as_bytes())
-        to = ", ".join(email.recipients)
-        log.info("MAIL_SERVER is unset: kept email %r to %s in %s (%s)", email.subject, to, outbox.folder(), key)
-        email_dispatched.send(current_app._get_current_object(), message=message)
-        return {}
+        return _keep(email, message)
     sender = sanitize_address(message.sender)
     to = list(sanitize_addresses(message.send_to))
     try:
@@ -77,6 +73,15 @@ def send(email: Email) -> dict[str, str]:
         raise _send_error(exc) from exc
     email_dispatched.send(current_app._get_current_object(), message=message)
     return {addr: f"{code} {_text(text)}" for addr, (code, text) in refused.items()}
+
+
+def _keep(email: Email, message: flask_mail.Message) -> dict[str, str]:
+    """No MAIL_SERVER (local try-out mode): log the email and keep it in the outbox; nobody is refused."""
+    key = outbox.keep(message.as_bytes())
+    recipients = ", ".join(email.recipients)
+    log.info("MAIL_SERVER is unset: kept email %r to %s in %s (%s)", email.subject, recipients, outbox.folder(), key)
+    email_dispatched.send(current_app._get_current_object(), message=message)
+    return {}
 
 
 @contextmanager

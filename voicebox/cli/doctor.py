@@ -14,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from rq import Queue, Worker
+from rq.worker import BaseWorker
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.base.exceptions import TwilioException
 
@@ -76,11 +77,12 @@ def check_redis() -> Check:
     connection = _redis()
     if connection is None:
         return fail("REDIS_URL is unset and the embedded Redis is not running (./scripts/run starts it)")
+    where = current_app.config.get("REDIS_URL") or "embedded Redis in the instance folder"
     try:
         connection.ping()
     except (redis.RedisError, OSError) as exc:
-        return fail(f"{current_app.config['REDIS_URL']}: no answer ({exc})")
-    return ok(f"{current_app.config.get('REDIS_URL') or 'embedded Redis in the instance folder'} answers")
+        return fail(f"{where}: no answer ({exc}); check REDIS_URL")
+    return ok(f"{where} answers")
 
 
 def check_worker() -> Check:
@@ -99,7 +101,7 @@ def check_worker() -> Check:
     return ok(f"queue {queue.name!r}: {waiting} waiting, {len(alive)} live worker(s)")
 
 
-def _beat_age(worker: Worker, now: datetime) -> float:
+def _beat_age(worker: BaseWorker, now: datetime) -> float:
     beat = worker.last_heartbeat
     if beat is None:
         return float("inf")

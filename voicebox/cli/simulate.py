@@ -163,10 +163,11 @@ class Call:
         }
         prompt = self.twilio.post(url, leg)
         gather = prompt.find("Gather")
-        if gather is None or not gather.get("action"):
+        action = gather.get("action") if gather is not None else None
+        if not action:
             return False
         digits = "1" if self.outcome == "answer" else "2"
-        bridged = self.twilio.post(gather.get("action"), {**leg, "Digits": digits, "FinishedOnKey": ""})
+        bridged = self.twilio.post(action, {**leg, "Digits": digits, "FinishedOnKey": ""})
         return self.outcome == "answer" and bridged.find("Hangup") is None
 
     def account_url(self, path: str) -> str:
@@ -176,17 +177,14 @@ class Call:
     def leave_voicemail(self, record: ET.Element) -> None:
         """The caller speaks, then hangs up: <Record>'s action, then its status and transcription callbacks."""
         recording_sid = sid("RE")
-        recording_url = (
-            f"{self.recording_base.rstrip('/')}/{API_VERSION}/Accounts/{account_sid()}/Recordings/{recording_sid}"
-        )
         recorded = {
             "RecordingSid": recording_sid,
-            "RecordingUrl": recording_url,
+            "RecordingUrl": self.account_url(f"Recordings/{recording_sid}"),
             "RecordingDuration": str(self.duration),
         }
-        if record.get("action"):
-            self.twilio.post(record.get("action"), self.params(CallStatus="in-progress", Digits="hangup", **recorded))
-        if record.get("recordingStatusCallback"):
+        if action := record.get("action"):
+            self.twilio.post(action, self.params(CallStatus="in-progress", Digits="hangup", **recorded))
+        if status_callback := record.get("recordingStatusCallback"):
             status = {
                 "AccountSid": account_sid(),
                 "CallSid": self.call_sid,
@@ -197,8 +195,9 @@ class Call:
                 "RecordingStartTime": format_datetime(datetime.now(UTC), usegmt=True),
                 "ErrorCode": "0",
             }
-            self.twilio.post(record.get("recordingStatusCallback"), status)
-        if record.get("transcribe") == "true" and record.get("transcribeCallback"):
+            self.twilio.post(status_callback, status)
+        transcribe_callback = record.get("transcribeCallback")
+        if record.get("transcribe") == "true" and transcribe_callback:
             transcription_sid = sid("TR")
             transcribed = self.params(
                 CallStatus="completed",
@@ -207,10 +206,10 @@ class Call:
                 TranscriptionStatus="completed",
                 TranscriptionType="fast",
                 TranscriptionUrl=self.account_url(f"Transcriptions/{transcription_sid}"),
-                url=record.get("transcribeCallback"),
+                url=transcribe_callback,
                 **recorded,
             )
-            self.twilio.post(record.get("transcribeCallback"), transcribed)
+            self.twilio.post(transcribe_callback, transcribed)
 
 
 def account_sid() -> str:
