@@ -35,13 +35,20 @@ def messages():
         status = None
     rows = service.list_messages(status=status, limit=LIST_LIMIT)
     return render_template(
-        "web/messages.html", messages=rows, status=status, statuses=list(MessageStatus), final=UNCANCELABLE_STATUSES
+        "web/messages.html",
+        messages=rows,
+        status=status,
+        statuses=list(MessageStatus),
+        final=UNCANCELABLE_STATUSES,
+        zone=default_zone(),
     )
 
 
 @bp.get("/messages/<int:message_id>")
 def message(message_id: int):
-    return render_template("web/message.html", message=_message(message_id), final=UNCANCELABLE_STATUSES)
+    return render_template(
+        "web/message.html", message=_message(message_id), final=UNCANCELABLE_STATUSES, zone=default_zone()
+    )
 
 
 @bp.post("/messages/<int:message_id>/cancel")
