@@ -84,3 +84,12 @@ def test_user_create_generates_a_password_shown_once(app, runner, team):
     assert again.exit_code != 0 and "already exists" in again.output
     unknown = runner.invoke(args=["user", "create", "erin@example.com", "--mailbox", "999"])
     assert unknown.exit_code != 0 and "no mailbox with id 999" in unknown.output
+
+
+def test_repeated_wrong_passwords_lock_that_email_for_a_while(client, team):
+    for _ in range(10):
+        assert sign_in(client, "alice@example.com", "guess").status_code == 401
+    locked = sign_in(client, "ALICE@example.com")  # the right password, too late
+    assert locked.status_code == 429 and "Too many wrong passwords" in locked.get_data(as_text=True)
+    assert client.get("/inbox").status_code == 302
+    assert sign_in(client, "bob@example.com").status_code == 302  # other people are not locked out

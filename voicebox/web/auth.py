@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from .. import throttle
 from ..services import users
 from . import bp, safe_next
 
@@ -22,8 +23,14 @@ def login():
     if request.method == "GET":
         return render_template("web/login.html", next=target, email="")
     email = request.form.get("email", "")
+    key = users.normalise_email(email)
+    if not throttle.sign_in_allowed(key):
+        minutes = throttle.SIGN_IN_WINDOW_MINUTES
+        flash(f"Too many wrong passwords for this email. Please wait up to {minutes} minutes and try again.", "error")
+        return render_template("web/login.html", next=target, email=email), 429
     user = users.authenticate(email, request.form.get("password", ""))
     if user is None:
+        throttle.sign_in_failed(key)
         flash("That email and password do not match.", "error")
         return render_template("web/login.html", next=target, email=email), 401
     login_user(user)
