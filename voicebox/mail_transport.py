@@ -15,6 +15,7 @@ import flask_mail
 from flask import current_app
 from flask_mail import email_dispatched, sanitize_address, sanitize_addresses
 
+from .services import outbox
 from .services.emails import Email
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,8 @@ def send(email: Email) -> dict[str, str]:
     """Send over SMTP. Returns the recipients the server refused (the others got it).
 
     Raises SendError when nobody got it. Honours MAIL_SUPPRESS_SEND and Flask-Mail's
-    `email_dispatched` signal, like `mail.send`.
+    `email_dispatched` signal, like `mail.send`. Without MAIL_SERVER (local try-out mode) the
+    email is logged and kept in the instance folder's outbox instead (services/outbox.py).
     """
     message = mime_message(email)
     if message.has_bad_headers():
@@ -67,6 +69,8 @@ def send(email: Email) -> dict[str, str]:
     if state.suppress:
         email_dispatched.send(app, message=message)
         return {}
+    if not current_app.config.get("MAIL_SERVER"):
+        return _keep(email, message)
     sender = sanitize_address(message.sender)
     to = list(sanitize_addresses(message.send_to))
     try:
@@ -76,6 +80,15 @@ def send(email: Email) -> dict[str, str]:
         raise _send_error(exc) from exc
     email_dispatched.send(app, message=message)
     return {addr: f"{code} {_text(text)}" for addr, (code, text) in refused.items()}
+
+
+def _keep(email: Email, message: flask_mail.Message) -> dict[str, str]:
+    """No MAIL_SERVER (local try-out mode): log the email and keep it in the outbox; nobody is refused."""
+    key = outbox.keep(message.as_bytes())
+    recipients = ", ".join(email.recipients)
+    log.info("MAIL_SERVER is unset: kept email %r to %s in %s (%s)", email.subject, recipients, outbox.folder(), key)
+    email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+    return {}
 
 
 @contextmanager

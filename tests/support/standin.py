@@ -41,6 +41,7 @@ class TwilioStandIn:
     account_sid: str
     auth_token: str
     recordings: dict[str, bytes] = field(default_factory=dict)
+    default_recording: bytes | None = None  # served for any other RE SID (the call simulator makes fresh ones)
     requests: list[Seen] = field(default_factory=list)
     sms_failures: list[int] = field(default_factory=list)  # statuses to answer the next POSTs with
     unsubscribed: set[str] = field(default_factory=set)  # numbers that texted STOP: Twilio answers 21610
@@ -92,7 +93,7 @@ class TwilioStandIn:
         return Response(json.dumps({"code": 20404, "message": "not found", "status": 404}), 404)
 
     def _recording(self, request: Request, recording_sid: str) -> Response:
-        audio = self.recordings.get(recording_sid)
+        audio = self.recordings.get(recording_sid, self.default_recording)
         if audio is None:
             return Response(json.dumps({"code": 20404, "message": "not found", "status": 404}), 404)
         if self.chunked:

@@ -20,6 +20,7 @@ from ..errors import ApiError, from_validation_error
 from ..services import Conflict, delivery
 from ..services import mailboxes as mailbox_service
 from ..services import messages as texts
+from ..twilio_client import TwilioNotConfigured
 from .openapi import OPERATIONS, Operation, document
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -85,6 +86,11 @@ def _opted_out(exc: texts.RecipientOptedOut):
 @bp.errorhandler(delivery.NotCancelable)
 def _not_cancelable(exc: delivery.NotCancelable):
     return ApiError(409, exc.code, str(exc)).response()
+
+
+@bp.errorhandler(TwilioNotConfigured)
+def _twilio_not_configured(exc: TwilioNotConfigured):
+    return ApiError(503, "twilio_not_configured", str(exc)).response()
 
 
 @bp.errorhandler(delivery.TwilioRefused)

@@ -21,7 +21,7 @@ from .. import throttle
 from ..extensions import db
 from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
 from ..rows import rowcount
-from ..twilio_client import get_client
+from ..twilio_client import TwilioNotConfigured, get_client
 from ..urls import public_url
 from . import optouts, statuses
 from .messages import Plan, Route, add_event, plan
@@ -66,6 +66,8 @@ def twilio_failure(exc: Exception) -> TwilioFailure:
     if isinstance(exc, TwilioServiceException):  # RFC 9457 problem body
         code = str(exc.code) if exc.code else None
         return TwilioFailure(exc.status, code, exc.detail or exc.title, exc.type or _docs(code))
+    if isinstance(exc, TwilioNotConfigured):  # local try-out mode: final, retrying cannot help
+        return TwilioFailure(400, "twilio_not_configured", str(exc), None)
     return TwilioFailure(None, None, f"no answer from Twilio ({type(exc).__name__}: {exc})", None)
 
 

@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import OWED_STATUSES, Message, MessageEvent, MessageStatus, utcnow
 from ..schemas.common import normalise_e164
 from ..schemas.messages import MessageIn
+from ..twilio_client import NOT_CONFIGURED, configured
 from . import optouts
 
 # A send_at this little in the past is "now" (clock skew, a slow client), not an error.
@@ -84,6 +85,8 @@ def plan(send_at: datetime | None, now: datetime) -> Plan:
 def require_sms_settings() -> str:
     """The messaging service SID; raises NotConfigured naming what is missing."""
     cfg = current_app.config
+    if not configured():
+        raise NotConfigured(NOT_CONFIGURED)
     missing = [name for name in ("TWILIO_MESSAGING_SERVICE_SID", "PUBLIC_BASE_URL") if not cfg.get(name)]
     if missing:
         raise NotConfigured(f"texts need the setting(s) {', '.join(missing)}")

@@ -19,7 +19,7 @@ from urllib3.util import parse_url
 
 from ..extensions import db
 from ..models import InboundMessage, Voicemail
-from ..twilio_client import get_client
+from ..twilio_client import TwilioNotConfigured, credentials, get_client
 from ..urls import public_url
 
 LINK_SALT = "voicebox.listen-link"
@@ -118,13 +118,17 @@ def open_media(url: str, range_header: str | None = None) -> requests.Response:
     if not credentials_allowed(url):
         raise MediaError(f"refusing to send Twilio credentials to {urlsplit(url).netloc}")
     cfg = current_app.config
+    try:
+        auth = credentials()
+    except TwilioNotConfigured as exc:
+        raise MediaError(str(exc)) from exc
     # Identity encoding: the bytes (and Content-Length) relayed to the browser are Twilio's own.
     headers = {"Accept-Encoding": "identity"} | ({"Range": range_header} if range_header else {})
     try:
         # requests drops the Authorization header itself if Twilio redirects to another host.
         response = requests.get(
             url,
-            auth=(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"]),
+            auth=auth,
             headers=headers,
             stream=True,
             timeout=cfg["TWILIO_MEDIA_TIMEOUT"],
