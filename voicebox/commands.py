@@ -16,6 +16,7 @@ from .queueing import get_queue, get_redis, redis_url
 from .schemas.mailboxes import MailboxIn, MailboxOut
 from .services import mailboxes
 from .sms_cli import sms_cli
+from .translate_cli import translate_cli
 
 SWEEP_INTERVAL_SECONDS = 60
 
@@ -133,3 +134,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(mailbox_cli)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(translate_cli)

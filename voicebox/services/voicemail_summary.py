@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from flask_babel import gettext
 
+from ..i18n import local_time
 from ..models import Voicemail
 
 SMS_TRANSCRIPT_CHARS = 100
@@ -19,7 +20,7 @@ class Summary:
     caller: str  # "+1 415-867-5309", or "an unknown caller"
     called: str
     mailbox: str
-    received_at: str  # in the mailbox's time zone
+    received_at: str  # in the mailbox's time zone and its language's format
     duration: str  # "0:42"
     transcript: str | None  # None: the transcript is unavailable
 
@@ -29,10 +30,10 @@ def phone_display(raw: str | None) -> str:
     try:
         parsed = phonenumbers.parse(raw or "", None)
     except phonenumbers.NumberParseException:
-        return "an unknown caller"
+        return gettext("an unknown caller")
     # Withheld numbers arrive as "+266696687", "+7378742833", "Anonymous", "Restricted"...: none is possible.
     if not phonenumbers.is_possible_number(parsed):
-        return "an unknown caller"
+        return gettext("an unknown caller")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
@@ -43,16 +44,6 @@ def duration_display(seconds: int | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def local_time(voicemail: Voicemail, timezone: str | None) -> str:
-    """When the voicemail came in, in the mailbox's time zone, e.g. "Tue 3 Mar 2026, 14:05 PST"."""
-    try:
-        zone = ZoneInfo(timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    when = voicemail.created_at.astimezone(zone)
-    return f"{when:%a} {when.day} {when:%b %Y, %H:%M %Z}"
-
-
 def summarize(voicemail: Voicemail) -> Summary:
     """The voicemail's facts for an email or text."""
     mailbox = voicemail.mailbox
@@ -61,15 +52,22 @@ def summarize(voicemail: Voicemail) -> Summary:
         caller=phone_display(voicemail.from_number),
         called=phone_display(voicemail.to_number),
         mailbox=mailbox.name if mailbox else "",
-        received_at=local_time(voicemail, mailbox.timezone if mailbox else None),
+        received_at=local_time(
+            voicemail.created_at, mailbox.timezone if mailbox else None, mailbox.language if mailbox else None
+        ),
         duration=duration_display(voicemail.duration),
         transcript=transcript or None,
     )
 
 
 def email_subject(summary: Summary) -> str:
-    """E.g. "New voicemail from +1 415-867-5309 for Support (0:42)"."""
-    return f"New voicemail from {summary.caller} for {summary.mailbox} ({summary.duration})"
+    """E.g. "New voicemail from +1 415-867-5309 for Support (0:42)", in the current language."""
+    return gettext(
+        "New voicemail from %(caller)s for %(mailbox)s (%(duration)s)",
+        caller=summary.caller,
+        mailbox=summary.mailbox,
+        duration=summary.duration,
+    )
 
 
 def sms_text(summary: Summary) -> str:
