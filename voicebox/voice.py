@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from . import twiml
+from .jobs import transcription as transcription_jobs
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
 from .services import calls, voicemails
@@ -137,6 +138,8 @@ def recording() -> VoiceResponse:
 def recording_status() -> VoiceResponse:
     event = _recording_event(with_status=True)
     pending_id = voicemails.record_recording(event)
+    # Before the email's job: it must see the engine's `in-progress` (or `off`) when it looks.
+    transcription_jobs.after_recording(event.recording_sid)
     # Queued on every callback that leaves the email pending, not only the first: a duplicate
     # collapses into the same job id, and a retry after a Redis outage gets queued at once.
     voicemail_jobs.queue_notification(pending_id, "recording")

@@ -10,8 +10,14 @@ from tests.support import Twilio
 
 
 @pytest.fixture
-def app(make_app, smtp_server, standin):
-    app = make_app(**notify_settings(smtp_server, standin))
+def settings(smtp_server, standin) -> dict:
+    """The app's settings; a module overrides this fixture to add its own (e.g. the engine)."""
+    return notify_settings(smtp_server, standin)
+
+
+@pytest.fixture
+def app(make_app, settings):
+    app = make_app(**settings)
     with app.app_context():
         yield app
 

@@ -13,12 +13,20 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from tests.notifications.steps import CALLER, incoming, recording_status, transcription
+from tests.notifications.steps import CALLER, incoming, notify_settings, recording_status, transcription
 from tests.support import ACCOUNT_SID, REPO, work
 from tests.support.builders import TWILIO_NUMBER, make_mailbox
 from voicebox.i18n import TRANSLATIONS_DIR, catalog_for
 
 CATALOGS = ["en", "zh_Hans"]
+
+
+@pytest.fixture
+def settings(smtp_server, standin) -> dict:
+    # These tests are about the email's words: Twilio's own transcription callback delivers the text.
+    return notify_settings(smtp_server, standin, TRANSCRIPTION="twilio")
+
+
 WHEN = datetime(2026, 3, 3, 22, 5, tzinfo=UTC)  # 06:05 on 4 March in Shanghai
 
 

@@ -70,6 +70,10 @@ class Voicemail(db.Model):
     transcription_sid: Mapped[str | None] = mapped_column(String(64))
     transcript: Mapped[str | None] = mapped_column(Text)
     transcription_status: Mapped[str | None] = mapped_column(String(32))
+    # Which engine made (or is making) the transcript, the language it was asked for, and why it failed.
+    transcription_engine: Mapped[str | None] = mapped_column(String(20))
+    transcript_language: Mapped[str | None] = mapped_column(String(16))
+    transcription_error: Mapped[str | None] = mapped_column(Text)
     notify_state: Mapped[str] = mapped_column(String(16), default=NotifyState.NONE, index=True)
     notify_error: Mapped[str | None] = mapped_column(Text)
     notify_attempts: Mapped[int] = mapped_column(default=0)

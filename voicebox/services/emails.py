@@ -100,6 +100,8 @@ def _recording_attachment(voicemail: Voicemail) -> tuple[bytes | None, str | Non
 
 def transcript_note(voicemail: Voicemail) -> str:
     """What the email says in place of a missing transcript."""
+    if voicemail.transcription_status == "off":
+        return gettext("Transcription is off for this mailbox.")
     return gettext("Transcript unavailable.")
 
 

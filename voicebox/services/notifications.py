@@ -88,9 +88,14 @@ def load(voicemail_id: int) -> Voicemail | None:
     return db.session.scalar(stmt)
 
 
+# Final transcription statuses: Twilio's `completed`/`failed`, and `off` (engine none). `in-progress`
+# (whisper, twilio-realtime) keeps the email waiting, within VOICEMAIL_TRANSCRIPT_WAIT.
+SETTLED_TRANSCRIPTS = ("completed", "failed", "off")
+
+
 def transcript_settled(voicemail: Voicemail) -> bool:
-    """True once Twilio reported the transcription, whether it completed or failed."""
-    return voicemail.transcription_status is not None
+    """True once the transcript is in, has failed, or is off, whichever the engine."""
+    return voicemail.transcription_status in SETTLED_TRANSCRIPTS
 
 
 def transcript_deadline(voicemail: Voicemail) -> datetime:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from ..extensions import db
 from ..models import Call, NotifyState, Voicemail
@@ -116,6 +116,9 @@ def record_transcription(
         transcript=text if status == "completed" else None,
         transcription_status=status,
         transcription_sid=transcription_sid,
+        # <Record transcribe> is English only, whatever the mailbox speaks.
+        transcription_engine=func.coalesce(Voicemail.transcription_engine, "twilio"),
+        transcript_language=func.coalesce(Voicemail.transcript_language, "en-US"),
     )
     db.session.commit()
     return pending_id

@@ -1,0 +1,88 @@
+"""The whisper engine's job: fetch the recording from Twilio, send it to the transcription API,
+store the outcome and prompt the email (which has been waiting for it, see jobs/voicemail.py)."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import get_current_job
+from sqlalchemy import select
+
+from .. import queueing, whisper_client
+from ..extensions import db
+from ..models import Voicemail
+from ..queueing import enqueue, retry_policy
+from ..services import recordings, transcripts
+from ..services.transcripts import Engine, Status
+from . import voicemail as voicemail_jobs
+
+log = logging.getLogger(__name__)
+
+RETRY = "TRANSCRIPTION_RETRY_INTERVALS"
+
+
+def after_recording(recording_sid: str) -> Engine | None:
+    """After a recording status callback: fix the voicemail's engine once and start its work."""
+    voicemail_id = db.session.scalar(select(Voicemail.id).where(Voicemail.recording_sid == recording_sid))
+    engine = transcripts.begin(voicemail_id) if voicemail_id is not None else None
+    if engine == Engine.WHISPER and voicemail_id is not None:
+        queue_transcription(voicemail_id)
+    return engine
+
+
+def queue_transcription(voicemail_id: int) -> bool:
+    """Queue the whisper job under a fixed id, so duplicate callbacks collapse into one."""
+    return (
+        enqueue(
+            transcribe_voicemail,
+            voicemail_id,
+            job_id=queueing.job_id("voicemail", voicemail_id, "whisper"),
+            retry=retry_policy(RETRY),
+        )
+        is not None
+    )
+
+
+def transcribe_voicemail(voicemail_id: int) -> str:
+    """Transcribe one voicemail with the whisper engine; safe to run any number of times.
+
+    Temporary trouble (Twilio or the API unreachable, a 429 or 5xx) raises for RQ's retry with
+    backoff, until the last try, which records the failure so the email stops waiting.
+    """
+    vm = db.session.get(Voicemail, voicemail_id, populate_existing=True)
+    if vm is None or vm.transcription_engine != Engine.WHISPER or vm.transcription_status != Status.IN_PROGRESS:
+        return "nothing to do"
+    try:
+        text = _transcribe(vm)
+    except (recordings.MediaError, whisper_client.Unavailable) as exc:
+        permanent = isinstance(exc, recordings.MediaError) and exc.status in (401, 403, 404)
+        if not permanent and not _last_try():
+            log.warning("voicemail %s: transcription not done yet (%s); retrying", voicemail_id, exc)
+            raise
+        return _fail(voicemail_id, str(exc))
+    except whisper_client.Refused as exc:
+        return _fail(voicemail_id, str(exc))
+    voicemail_jobs.queue_notification(transcripts.finish(voicemail_id, Engine.WHISPER, text=text), "transcript")
+    return "completed"
+
+
+def _transcribe(vm: Voicemail) -> str:
+    if not recordings.credentials_allowed(vm.recording_url or ""):
+        raise whisper_client.Refused("the recording is not on a Twilio host; not sending it the credentials")
+    audio = recordings.fetch_capped(vm.recording_url or "", whisper_client.MAX_UPLOAD_BYTES)
+    if audio is None:
+        raise whisper_client.Refused("the recording is larger than the transcription API's 25 MB limit")
+    language = transcripts.language_hint(vm.transcript_language)
+    return whisper_client.transcribe(audio, f"voicemail-{vm.id}.mp3", language)
+
+
+def _fail(voicemail_id: int, reason: str) -> str:
+    log.error("voicemail %s: transcription failed: %s", voicemail_id, reason)
+    voicemail_jobs.queue_notification(transcripts.finish(voicemail_id, Engine.WHISPER, error=reason), "transcript")
+    return f"failed: {reason}"
+
+
+def _last_try() -> bool:
+    """True when RQ will not retry this job again (or it runs outside RQ)."""
+    job = get_current_job()
+    return job is None or not job.retries_left
