@@ -12,10 +12,18 @@ from .phrases import Voice
 
 @dataclass(frozen=True)
 class VoicemailUrls:
-    """Where <Record> reports back."""
+    """Where <Record> reports back. No `transcribe_callback`: no <Record transcribe> (another engine)."""
 
     action: str
-    transcribe_callback: str
+    transcribe_callback: str | None
+    status_callback: str
+
+
+@dataclass(frozen=True)
+class LiveTranscription:
+    """<Start><Transcription> before <Record>: Twilio's Real-Time Transcription of the caller."""
+
+    language_code: str  # BCP 47, the mailbox's language
     status_callback: str
 
 
@@ -65,9 +73,24 @@ def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeo
     return response
 
 
-def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False) -> VoiceResponse:
-    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded."""
+def voicemail(
+    voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False, live: LiveTranscription | None = None
+) -> VoiceResponse:
+    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded.
+
+    With `live`, the caller's side (inbound_track) is transcribed in real time from just before the
+    prompt; Twilio posts transcription-started/-content/-stopped events to its status callback.
+    """
     response = VoiceResponse()
+    if live is not None:
+        start = response.start()
+        start.transcription(
+            language_code=live.language_code,
+            track="inbound_track",
+            status_callback_url=live.status_callback,
+            status_callback_method="POST",
+            partial_results=False,
+        )
     if apology:
         voice.say(response, "apology")
     voice.say(response, "leave_message")
@@ -78,7 +101,7 @@ def voicemail(voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bo
         trim="trim-silence",
         action=urls.action,
         method="POST",
-        transcribe=True,
+        transcribe=urls.transcribe_callback is not None,
         transcribe_callback=urls.transcribe_callback,
         recording_status_callback=urls.status_callback,
         recording_status_callback_method="POST",

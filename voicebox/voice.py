@@ -11,7 +11,7 @@ from . import twiml
 from .jobs import transcription as transcription_jobs
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
-from .services import calls, voicemails
+from .services import calls, transcripts, voicemails
 from .urls import callback_url
 from .webhooks import BadWebhook, e164, optional_int, required, webhook_route
 
@@ -41,9 +41,8 @@ def _failed(fallback: str) -> tuple[VoiceResponse, int]:
 
 
 def _fallback(kind: str) -> VoiceResponse:
-    voice = calls.voice_for(None)
     if kind == "voicemail":
-        return twiml.voicemail(voice, _voicemail_urls(), max_length=_max_length(), apology=True)
+        return _voicemail(None, apology=True)
     if kind == "error":
         return twiml.empty()
     return twiml.hangup()
@@ -53,12 +52,20 @@ def _max_length() -> int:
     return current_app.config["VOICEMAIL_MAX_SECONDS"]
 
 
-def _voicemail_urls() -> twiml.VoicemailUrls:
-    return twiml.VoicemailUrls(
+def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
+    """The voicemail prompt and <Record>, transcribed the way the mailbox's engine wants."""
+    engine = transcripts.engine_for(mailbox)
+    urls = twiml.VoicemailUrls(
         action=callback_url("/voice/recording"),
-        transcribe_callback=callback_url("/voice/transcription"),
+        transcribe_callback=callback_url("/voice/transcription") if engine == transcripts.Engine.TWILIO else None,
         status_callback=callback_url("/voice/recording-status"),
     )
+    live = None
+    if engine == transcripts.Engine.REALTIME:
+        language = mailbox.language if mailbox else current_app.config["DEFAULT_LANGUAGE"]
+        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription"))
+    voice = calls.voice_for(mailbox)
+    return twiml.voicemail(voice, urls, max_length=_max_length(), apology=apology, live=live)
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
@@ -81,7 +88,7 @@ def incoming() -> VoiceResponse:
         return twiml.unavailable(calls.voice_for(mailbox))
     groups = calls.dial_groups(mailbox)
     if not groups:  # nobody to ring: straight to voicemail
-        return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+        return _voicemail(mailbox)
     return _forward(mailbox, 0, groups[0], greeting=mailbox.greeting)
 
 
@@ -124,7 +131,7 @@ def dial_complete() -> VoiceResponse:
         return twiml.hangup()
     if decision.action == calls.DialAction.DIAL:
         return _forward(mailbox, decision.attempt, decision.numbers)
-    return twiml.voicemail(calls.voice_for(mailbox), _voicemail_urls(), max_length=_max_length())
+    return _voicemail(mailbox)
 
 
 @voice_route("/recording", fallback="hangup")
