@@ -17,6 +17,7 @@ from .schemas.mailboxes import MailboxIn, MailboxOut
 from .services import mailboxes
 from .sms_cli import sms_cli
 from .translate_cli import translate_cli
+from .voicemail_cli import voicemail_cli
 
 SWEEP_INTERVAL_SECONDS = 60
 
@@ -135,3 +136,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mailbox_cli)
     app.cli.add_command(sms_cli)
     app.cli.add_command(translate_cli)
+    app.cli.add_command(voicemail_cli)

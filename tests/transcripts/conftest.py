@@ -3,10 +3,13 @@ Twilio stand-in and sits behind PUBLIC (webhooks signed for it), as in tests/not
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.notifications.steps import PUBLIC, notify_settings
 from tests.support import Twilio
+from tests.transcripts.speech_api import SpeechApi
 
 
 @pytest.fixture
@@ -25,3 +28,11 @@ def app(make_app, settings):
 @pytest.fixture
 def twilio(client):
     return Twilio(client, public_base=PUBLIC)
+
+
+@pytest.fixture
+def speech_api() -> Iterator[SpeechApi]:
+    """The OpenAI-compatible speech-to-text stand-in on loopback."""
+    api = SpeechApi()
+    yield api
+    api.close()

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -22,11 +20,25 @@ PATH = "/v1/audio/transcriptions"
 
 RATE_LIMITED = (
     429,
-    {"error": {"message": "Rate limit reached for requests", "type": "requests", "param": None, "code": "rate_limit_exceeded"}},
+    {
+        "error": {
+            "message": "Rate limit reached for requests",
+            "type": "requests",
+            "param": None,
+            "code": "rate_limit_exceeded",
+        }
+    },
 )
 SERVER_ERROR = (
     500,
-    {"error": {"message": "The server had an error while processing your request.", "type": "server_error", "param": None, "code": None}},
+    {
+        "error": {
+            "message": "The server had an error while processing your request.",
+            "type": "server_error",
+            "param": None,
+            "code": None,
+        }
+    },
 )
 
 
@@ -91,7 +103,9 @@ class SpeechApi:
         if self.answers:
             status, body = self.answers.pop(0)
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-            return Response(raw, status=status, content_type="application/json" if not isinstance(body, bytes) else "text/html")
+            return Response(
+                raw, status=status, content_type="application/json" if not isinstance(body, bytes) else "text/html"
+            )
         text = self.transcripts.get(request.form.get("language"), "")
         return Response(json.dumps({"text": text}, ensure_ascii=False), content_type="application/json")
 
@@ -99,10 +113,3 @@ class SpeechApi:
 def _error(status: int, message: str, kind: str, param: str | None = None) -> Response:
     body = {"error": {"message": message, "type": kind, "param": param, "code": None}}
     return Response(json.dumps(body), status=status, content_type="application/json")
-
-
-@pytest.fixture
-def speech_api() -> Iterator[SpeechApi]:
-    api = SpeechApi()
-    yield api
-    api.close()

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, computed_field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, computed_field, field_validator
 
+from ..i18n import parse_language
+from ..services.transcripts import check_engine
 from .common import E164, TimeZone
 
 Language = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", examples=["en-US", "zh-CN"])
+
+
+def _known_language(tag: str) -> str:
+    parse_language(tag)  # UnknownLanguage is a ValueError: a 400 naming the field
+    return tag
+
+
+def _runnable_engine(engine: str) -> str:
+    check_engine(engine)  # NotConfigured is a ValueError: a 400 naming the field
+    return engine
+
+
+KnownLanguage = Annotated[str, AfterValidator(_known_language)]
+Engine = Annotated[
+    Literal["auto", "twilio", "twilio-realtime", "whisper", "none"],
+    AfterValidator(_runnable_engine),
+    Field(description="Transcription engine for this mailbox's voicemails; null follows the TRANSCRIPTION setting"),
+]
 
 
 class MailboxIn(BaseModel):
@@ -22,7 +42,7 @@ class MailboxIn(BaseModel):
     forward_to: list[E164] = Field(default_factory=list, max_length=10)
     ring_mode: Literal["simultaneous", "sequential"] = "simultaneous"
     emails: list[EmailStr] = Field(min_length=1, max_length=20)
-    language: str = Language
+    language: KnownLanguage = Language
     voice: str = Field(default="alice", min_length=1, max_length=64)
     greeting: str | None = Field(default=None, max_length=1000)
     ring_timeout: int = Field(default=20, ge=5, le=120)
@@ -30,6 +50,7 @@ class MailboxIn(BaseModel):
     enabled: bool = True
     timezone: TimeZone = "UTC"
     sms_notify: bool = False
+    transcription: Engine | None = None
 
 
 class MailboxPatch(BaseModel):
@@ -42,7 +63,7 @@ class MailboxPatch(BaseModel):
     forward_to: list[E164] | None = Field(default=None, max_length=10)
     ring_mode: Literal["simultaneous", "sequential"] | None = None
     emails: list[EmailStr] | None = Field(default=None, min_length=1, max_length=20)
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    language: KnownLanguage | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     voice: str | None = Field(default=None, min_length=1, max_length=64)
     greeting: str | None = Field(default=None, max_length=1000)
     ring_timeout: int | None = Field(default=None, ge=5, le=120)
@@ -50,6 +71,7 @@ class MailboxPatch(BaseModel):
     enabled: bool | None = None
     timezone: TimeZone | None = None
     sms_notify: bool | None = None
+    transcription: Engine | None = None
 
 
 class MailboxOut(BaseModel):
@@ -71,6 +93,7 @@ class MailboxOut(BaseModel):
     enabled: bool
     timezone: str
     sms_notify: bool
+    transcription: str | None
     created_at: datetime
 
     @field_validator("twilio_number", mode="before")
@@ -107,6 +130,9 @@ class VoicemailOut(BaseModel):
     recording_status: str | None
     transcript: str | None
     transcription_status: str | None
+    transcription_engine: str | None = Field(description="twilio, twilio-realtime, whisper or none")
+    transcript_language: str | None = Field(description="The language the transcript was made in (BCP 47)")
+    transcription_error: str | None = Field(description="Why the transcript failed, when it did")
     is_read: bool
     created_at: datetime
     notify_state: str = Field(exclude=True)
