@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, current_app, request
@@ -11,7 +12,7 @@ from . import twiml
 from .jobs import transcription as transcription_jobs
 from .jobs import voicemail as voicemail_jobs
 from .phrases import phrase, spoken_digits
-from .services import calls, transcripts, voicemails
+from .services import calls, realtime, transcripts, voicemails
 from .urls import callback_url
 from .webhooks import BadWebhook, e164, optional_int, required, webhook_route
 
@@ -174,4 +175,38 @@ def _recording_event(with_status: bool) -> voicemails.RecordingEvent:
         duration=optional_int("RecordingDuration"),
         status=required("RecordingStatus") if with_status else None,
         error_code=request.form.get("ErrorCode") or None,
+    )
+
+
+@voice_route("/live-transcription", fallback="error")
+def live_transcription() -> VoiceResponse:
+    """Real-Time Transcription events (statusCallbackUrl of <Start><Transcription>)."""
+    event, call_sid = required("TranscriptionEvent"), required("CallSid")
+    if event == "transcription-content":
+        realtime.record_content(_live_content(call_sid))
+    elif event in ("transcription-stopped", "transcription-error"):
+        error = request.form.get("TranscriptionError") if event == "transcription-error" else None
+        for voicemail_id in realtime.record_stopped(call_sid, error):
+            transcription_jobs.queue_live_transcript(voicemail_id, "stopped")
+    return twiml.empty()  # transcription-started and events we do not know need nothing
+
+
+def _live_content(call_sid: str) -> realtime.Content:
+    try:
+        data = json.loads(request.form.get("TranscriptionData") or "{}")
+        text = data.get("transcript", "")
+    except (ValueError, AttributeError):
+        raise BadWebhook("TranscriptionData is not a JSON object") from None
+    if not isinstance(text, str):
+        raise BadWebhook("TranscriptionData.transcript is not text")
+    sequence = optional_int("SequenceId", maximum=10_000_000)
+    if sequence is None:
+        raise BadWebhook("missing parameter SequenceId")
+    return realtime.Content(
+        call_sid=call_sid,
+        transcription_sid=required("TranscriptionSid"),
+        sequence_id=sequence,
+        text=text,
+        final=request.form.get("Final", "true").strip().lower() != "false",
+        track=request.form.get("Track") or None,
     )

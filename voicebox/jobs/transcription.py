@@ -4,15 +4,17 @@ store the outcome and prompt the email (which has been waiting for it, see jobs/
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from flask import current_app
 from rq import get_current_job
 from sqlalchemy import select
 
 from .. import queueing, whisper_client
 from ..extensions import db
-from ..models import Voicemail
+from ..models import Voicemail, utcnow
 from ..queueing import enqueue, retry_policy
-from ..services import recordings, transcripts
+from ..services import realtime, recordings, transcripts
 from ..services.transcripts import Engine, Status
 from . import voicemail as voicemail_jobs
 
@@ -27,7 +29,26 @@ def after_recording(recording_sid: str) -> Engine | None:
     engine = transcripts.begin(voicemail_id) if voicemail_id is not None else None
     if engine == Engine.WHISPER and voicemail_id is not None:
         queue_transcription(voicemail_id)
+    if engine == Engine.REALTIME and voicemail_id is not None:
+        vm = db.session.get(Voicemail, voicemail_id)
+        # Twilio's last utterances may still be on their way: wait a little, unless it said it stopped.
+        grace = (
+            0 if realtime.stopped(vm.call_sid if vm else None) else current_app.config["TRANSCRIPTION_REALTIME_GRACE"]
+        )
+        queue_live_transcript(voicemail_id, "grace", utcnow() + timedelta(seconds=grace))
     return engine
+
+
+def queue_live_transcript(voicemail_id: int, kind: str, at: datetime | None = None) -> bool:
+    """Queue the job that assembles a live transcript (`kind` keeps the grace and stop jobs apart)."""
+    job_id = queueing.job_id("voicemail", voicemail_id, f"live-{kind}")
+    return enqueue(finish_live_transcript, voicemail_id, job_id=job_id, at=at) is not None
+
+
+def finish_live_transcript(voicemail_id: int) -> str:
+    """Assemble the live transcript and prompt the email; safe to run any number of times."""
+    voicemail_jobs.queue_notification(realtime.assemble(voicemail_id), "transcript")
+    return "assembled"
 
 
 def queue_transcription(voicemail_id: int) -> bool:
