@@ -12,7 +12,9 @@ from tests.support import api_headers, twiml, work, work_until
 from tests.support.builders import make_mailbox
 from tests.transcripts.speech_api import API_KEY, MODEL, RATE_LIMITED, SERVER_ERROR
 from voicebox.config import ConfigError
+from voicebox.jobs import sweep
 from voicebox.models import NotifyState
+from voicebox.queueing import get_redis
 
 CHINESE = "你好，我是小王。请明天给我回电话，谢谢。"
 
@@ -143,3 +145,13 @@ def test_redo_a_transcript_through_the_api(app, mailbox, twilio, standin, speech
 
     missing = client.post("/api/voicemails/999/transcribe", headers=api_headers())
     assert missing.status_code == 404
+
+
+def test_sweep_requeues_a_transcription_whose_job_redis_lost(app, mailbox, twilio, standin, speech_api, smtp_server):
+    speech_api.transcripts["zh"] = CHINESE
+    _leave_voicemail(twilio, standin)
+    get_redis().flushdb()  # every queued job is gone; the rows are the truth
+    assert voicemail().transcription_status == "in-progress"
+    assert sweep()["transcripts"] == 1
+    work_until(lambda: voicemail().transcription_status == "completed")
+    assert voicemail().transcript == CHINESE

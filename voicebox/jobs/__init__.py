@@ -20,6 +20,7 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     from .inbound import sweep_inbound
     from .messages import sweep_messages
     from .optouts import sweep_opted_out
+    from .transcription import sweep_transcripts
     from .voicemail import sweep_voicemail_notifications
 
     return [
@@ -27,6 +28,7 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
         ("messages", sweep_messages),
         ("opted_out", sweep_opted_out),
         ("inbound_texts", sweep_inbound),
+        ("transcripts", sweep_transcripts),
     ]
 
 

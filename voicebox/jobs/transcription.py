@@ -13,7 +13,7 @@ from sqlalchemy import select
 from .. import queueing, whisper_client
 from ..extensions import db
 from ..models import Voicemail, utcnow
-from ..queueing import enqueue, retry_policy
+from ..queueing import enqueue, job_is_live, retry_policy
 from ..services import realtime, recordings, transcripts
 from ..services.transcripts import Engine, Status
 from . import voicemail as voicemail_jobs
@@ -107,3 +107,22 @@ def _last_try() -> bool:
     """True when RQ will not retry this job again (or it runs outside RQ)."""
     job = get_current_job()
     return job is None or not job.retries_left
+
+
+def sweep_transcripts(limit: int = 500) -> int:
+    """Re-queue transcripts in progress whose job Redis lost (a flushed Redis, a killed worker)."""
+    stmt = (
+        select(Voicemail.id, Voicemail.transcription_engine)
+        .where(Voicemail.transcription_status == Status.IN_PROGRESS)
+        .order_by(Voicemail.id)
+        .limit(limit)
+    )
+    count = 0
+    for voicemail_id, engine in db.session.execute(stmt).all():
+        if engine == Engine.WHISPER and not job_is_live(queueing.job_id("voicemail", voicemail_id, "whisper")):
+            count += queue_transcription(voicemail_id)
+        elif engine == Engine.REALTIME and not any(
+            job_is_live(queueing.job_id("voicemail", voicemail_id, f"live-{kind}")) for kind in ("grace", "stopped")
+        ):
+            count += queue_live_transcript(voicemail_id, "stopped")
+    return count
