@@ -88,6 +88,11 @@ mailbox_cli = AppGroup("mailbox", help="Manage mailboxes.")
 @click.option("--ring-timeout", type=int, default=20)
 @click.option("--no-screen", is_flag=True, help="Bridge calls without asking the callee to press 1.")
 @click.option("--timezone", default="UTC")
+@click.option(
+    "--transcription",
+    type=click.Choice(["auto", "twilio", "twilio-realtime", "whisper", "none"]),
+    help="Transcription engine for this mailbox (default: the TRANSCRIPTION setting).",
+)
 def mailbox_add(no_screen: bool, **fields) -> None:
     """Create a mailbox (the same checks as POST /api/mailboxes)."""
     fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in fields.items() if v is not None}

@@ -105,3 +105,15 @@ def test_cli_redoes_a_transcript_with_whisper(make_app, smtp_server, standin, sp
         work()
         assert (voicemail().transcript, voicemail().transcription_engine) == ("请回电。", "whisper")
         assert len(smtp_server.received) == 1
+
+
+def test_cli_mailbox_add_takes_an_engine_and_refuses_one_not_configured(app, runner):
+    base = ["mailbox", "add", "--name", "Beijing", "--number", "+14155550100", "--email", "a@example.com"]
+    refused = runner.invoke(args=[*base, "--language", "zh-CN", "--transcription", "whisper"])
+    assert refused.exit_code != 0 and "TRANSCRIPTION_API_BASE" in refused.output
+    unknown = runner.invoke(args=[*base, "--language", "xx-YY"])
+    assert unknown.exit_code != 0 and "unknown language" in unknown.output
+    created = runner.invoke(args=[*base, "--language", "zh-CN", "--transcription", "none"])
+    assert created.exit_code == 0, created.output
+    listed = runner.invoke(args=["mailbox", "list", "--json"])
+    assert listed.exit_code == 0 and '"transcription": "none"' in listed.output

@@ -81,13 +81,14 @@ def transcribe_voicemail(voicemail_id: int) -> str:
             log.warning("voicemail %s: transcription not done yet (%s); retrying", voicemail_id, exc)
             raise
         return _fail(voicemail_id, str(exc))
-    except whisper_client.Refused as exc:
+    except (whisper_client.Refused, transcripts.NotConfigured) as exc:
         return _fail(voicemail_id, str(exc))
     voicemail_jobs.queue_notification(transcripts.finish(voicemail_id, Engine.WHISPER, text=text), "transcript")
     return "completed"
 
 
 def _transcribe(vm: Voicemail) -> str:
+    transcripts.check_engine(Engine.WHISPER)  # the API setting may have gone since the call
     if not recordings.credentials_allowed(vm.recording_url or ""):
         raise whisper_client.Refused("the recording is not on a Twilio host; not sending it the credentials")
     audio = recordings.fetch_capped(vm.recording_url or "", whisper_client.MAX_UPLOAD_BYTES)
