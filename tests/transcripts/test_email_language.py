@@ -157,3 +157,11 @@ def test_compiled_catalog_matches_its_po(name):
     with open(Path(TRANSLATIONS_DIR) / name / "LC_MESSAGES" / "messages.mo", "rb") as f:
         compiled = {m.id: m.string for m in read_mo(f) if m.id}
     assert compiled == {m.id: m.string for m in _po(name) if m.id and m.string and not m.fuzzy}
+
+
+def test_sms_copy_is_in_the_mailbox_language_too(app, twilio, standin, smtp_server):
+    make_mailbox(language="zh-CN", timezone="Asia/Shanghai", ring_mode="sequential", sms_notify=True)
+    _voicemail_email(twilio, standin, smtp_server, transcript="")
+    work()
+    [post] = standin.sms_posts()
+    assert post.form["Body"] == "来自 +1 415-867-5309 的新语音留言（0:42）。暂无文字稿，请查看邮件。"

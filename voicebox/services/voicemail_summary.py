@@ -71,10 +71,10 @@ def email_subject(summary: Summary) -> str:
 
 
 def sms_text(summary: Summary) -> str:
-    """The SMS copy: who, how long, and the start of the transcript."""
-    head = f"New voicemail from {summary.caller} ({summary.duration})"
+    """The SMS copy in the current language: who, how long, and the start of the transcript."""
+    head = gettext("New voicemail from %(caller)s (%(duration)s)", caller=summary.caller, duration=summary.duration)
     if not summary.transcript:
-        return f"{head}. Transcript unavailable; see your email."
+        return gettext("%(head)s. Transcript unavailable; see your email.", head=head)
     text = " ".join(summary.transcript.split())
     if len(text) > SMS_TRANSCRIPT_CHARS:
         text = text[: SMS_TRANSCRIPT_CHARS - 1].rstrip() + "…"
