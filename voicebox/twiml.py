@@ -12,10 +12,10 @@ from .phrases import Voice
 
 @dataclass(frozen=True)
 class VoicemailUrls:
-    """Where <Record> reports back. No `transcribe_callback`: no <Record transcribe> (another engine)."""
+    """Where <Record> reports back."""
 
     action: str
-    transcribe_callback: str | None
+    transcribe_callback: str
     status_callback: str
 
 
@@ -74,9 +74,16 @@ def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeo
 
 
 def voicemail(
-    voice: Voice, urls: VoicemailUrls, *, max_length: int, apology: bool = False, live: LiveTranscription | None = None
+    voice: Voice,
+    urls: VoicemailUrls,
+    *,
+    max_length: int,
+    transcribe: bool,
+    apology: bool = False,
+    live: LiveTranscription | None = None,
 ) -> VoiceResponse:
-    """Prompt, <Record> with transcription and status callbacks, then a goodbye if nothing was recorded.
+    """Prompt, <Record> with status callbacks (and Twilio's transcription when `transcribe`), then a
+    goodbye if nothing was recorded.
 
     With `live`, the caller's side (inbound_track) is transcribed in real time from just before the
     prompt; Twilio posts transcription-started/-content/-stopped events to its status callback.
@@ -101,8 +108,7 @@ def voicemail(
         trim="trim-silence",
         action=urls.action,
         method="POST",
-        transcribe=urls.transcribe_callback is not None,
-        transcribe_callback=urls.transcribe_callback,
+        **({"transcribe": True, "transcribe_callback": urls.transcribe_callback} if transcribe else {}),
         recording_status_callback=urls.status_callback,
         recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",

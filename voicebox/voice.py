@@ -58,7 +58,7 @@ def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
     engine = transcripts.engine_for(mailbox)
     urls = twiml.VoicemailUrls(
         action=callback_url("/voice/recording"),
-        transcribe_callback=callback_url("/voice/transcription") if engine == transcripts.Engine.TWILIO else None,
+        transcribe_callback=callback_url("/voice/transcription"),
         status_callback=callback_url("/voice/recording-status"),
     )
     live = None
@@ -66,7 +66,8 @@ def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
         language = mailbox.language if mailbox else current_app.config["DEFAULT_LANGUAGE"]
         live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription"))
     voice = calls.voice_for(mailbox)
-    return twiml.voicemail(voice, urls, max_length=_max_length(), apology=apology, live=live)
+    transcribe = engine == transcripts.Engine.TWILIO
+    return twiml.voicemail(voice, urls, max_length=_max_length(), transcribe=transcribe, apology=apology, live=live)
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
