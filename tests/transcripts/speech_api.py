@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 
 from werkzeug.serving import make_server
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 API_KEY = "sk-test-transcription"
 MODEL = "whisper-large-v3"
 PATH = "/v1/audio/transcriptions"
+SLOW = 0  # an `answers` status meaning: answer late (the body is the delay in seconds)
 
 RATE_LIMITED = (
     429,
@@ -102,10 +104,16 @@ class SpeechApi:
             return _error(400, f"model {request.form.get('model')!r} does not exist", "invalid_request_error", "model")
         if self.answers:
             status, body = self.answers.pop(0)
+            if status == SLOW:  # hold the request for `body` seconds, then answer as usual
+                time.sleep(float(body))  # type: ignore[arg-type]
+                return self._transcript(request)
             raw = body if isinstance(body, bytes) else json.dumps(body).encode()
             return Response(
                 raw, status=status, content_type="application/json" if not isinstance(body, bytes) else "text/html"
             )
+        return self._transcript(request)
+
+    def _transcript(self, request: Request) -> Response:
         text = self.transcripts.get(request.form.get("language"), "")
         return Response(json.dumps({"text": text}, ensure_ascii=False), content_type="application/json")
 

@@ -10,7 +10,7 @@ import pytest
 from tests.notifications.steps import AUDIO, incoming, notify_settings, recording_status, voicemail
 from tests.support import api_headers, twiml, work, work_until
 from tests.support.builders import make_mailbox
-from tests.transcripts.speech_api import API_KEY, MODEL, RATE_LIMITED, SERVER_ERROR
+from tests.transcripts.speech_api import API_KEY, MODEL, RATE_LIMITED, SERVER_ERROR, SLOW
 from voicebox.config import ConfigError
 from voicebox.jobs import sweep
 from voicebox.models import NotifyState
@@ -155,3 +155,12 @@ def test_sweep_requeues_a_transcription_whose_job_redis_lost(app, mailbox, twili
     assert sweep()["transcripts"] == 1
     work_until(lambda: voicemail().transcription_status == "completed")
     assert voicemail().transcript == CHINESE
+
+
+def test_a_slow_endpoint_times_out_and_is_tried_again(app, mailbox, twilio, standin, speech_api, smtp_server):
+    app.config["TRANSCRIPTION_TIMEOUT"] = 1
+    speech_api.transcripts["zh"] = CHINESE
+    speech_api.answers = [(SLOW, 3)]
+    _leave_voicemail(twilio, standin)
+    work_until(lambda: voicemail().transcription_status == "completed")
+    assert len(speech_api.uploads) == 2 and voicemail().transcript == CHINESE
