@@ -63,13 +63,16 @@ def _configure_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables with the metadata)
-    from .extensions import db, mail, migrate
+    from .extensions import babel, db, mail, migrate
+    from .i18n import DEFAULT_CATALOG, TRANSLATIONS_DIR
     from .queueing import init_app as init_queueing
 
     db.init_app(app)
     # Batch mode: SQLite cannot ALTER most things, so one migration then fits SQLite and PostgreSQL.
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "migrations"), render_as_batch=True)
     mail.init_app(app)
+    # Emails pick their language per mailbox (i18n.in_language); nothing follows the browser's.
+    babel.init_app(app, default_locale=DEFAULT_CATALOG, default_translation_directories=TRANSLATIONS_DIR)
     init_queueing(app)
 
 

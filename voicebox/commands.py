@@ -17,7 +17,9 @@ from .queueing import get_queue, get_redis, redis_url
 from .schemas.mailboxes import MailboxIn, MailboxOut
 from .services import mailboxes
 from .sms_cli import sms_cli
+from .translate_cli import translate_cli
 from .users_cli import user_cli
+from .voicemail_cli import voicemail_cli
 
 SWEEP_INTERVAL_SECONDS = 60
 
@@ -88,6 +90,11 @@ mailbox_cli = AppGroup("mailbox", help="Manage mailboxes.")
 @click.option("--ring-timeout", type=int, default=20)
 @click.option("--no-screen", is_flag=True, help="Bridge calls without asking the callee to press 1.")
 @click.option("--timezone", default="UTC")
+@click.option(
+    "--transcription",
+    type=click.Choice(["auto", "twilio", "twilio-realtime", "whisper", "none"]),
+    help="Transcription engine for this mailbox (default: the TRANSCRIPTION setting).",
+)
 def mailbox_add(no_screen: bool, **fields) -> None:
     """Create a mailbox (the same checks as POST /api/mailboxes)."""
     fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in fields.items() if v is not None}
@@ -136,3 +143,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mailbox_cli)
     app.cli.add_command(sms_cli)
     app.cli.add_command(user_cli)
+    app.cli.add_command(translate_cli)
+    app.cli.add_command(voicemail_cli)

@@ -47,6 +47,17 @@ def _shared_keys(value: str) -> dict[str, str]:
     return keys
 
 
+# Transcription engines (see services/transcripts.py); `auto` picks one per mailbox.
+TRANSCRIPTION_ENGINES = ("auto", "twilio", "twilio-realtime", "whisper", "none")
+
+
+def _engine(value: str) -> str:
+    engine = value.strip().lower()
+    if engine not in TRANSCRIPTION_ENGINES:
+        raise ValueError(f"expected one of {', '.join(TRANSCRIPTION_ENGINES)}, got {value!r}")
+    return engine
+
+
 # name -> (parser, default). A default of REQUIRED means start-up fails without it.
 REQUIRED = object()
 
@@ -93,6 +104,16 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any]] = {
         "voicebox: reply STOP to unsubscribe, START to resubscribe. Msg&data rates may apply.",
     ),
     "SMS_START_TEXT": (str, "You are subscribed again. Reply STOP to unsubscribe, HELP for help."),
+    "TRANSCRIPTION": (_engine, "auto"),
+    # An OpenAI-compatible /audio/transcriptions API for the `whisper` engine, including its version
+    # prefix: https://api.openai.com/v1, https://api.groq.com/openai/v1, http://localhost:8000/v1.
+    "TRANSCRIPTION_API_BASE": (str, None),
+    "TRANSCRIPTION_API_KEY": (str, None),
+    "TRANSCRIPTION_MODEL": (str, "whisper-1"),
+    "TRANSCRIPTION_TIMEOUT": (int, 120),
+    "TRANSCRIPTION_RETRY_INTERVALS": (_seconds_list, [15, 60, 300, 900]),
+    # twilio-realtime: how long after the recording completes to wait for `transcription-stopped`.
+    "TRANSCRIPTION_REALTIME_GRACE": (int, 20),
     "RQ_QUEUE": (str, "voicebox"),
     "LOG_LEVEL": (str, "INFO"),
     # Flask answers 413 to a larger body before reading it. Twilio's webhooks and our JSON are small;
@@ -131,6 +152,7 @@ def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         )
     config.update(overrides)  # extra Flask keys such as TESTING pass straight through
     _check_default_voice(config)
+    _check_transcription(config)
     for name in SECRETS:
         check_secret(name, config[name])
     return config
@@ -161,6 +183,18 @@ def check_secret(name: str, value: object) -> None:
     if not isinstance(value, str) or len(value) < SECRET_MIN_LENGTH or len(set(value)) < 10:
         raise ConfigError(
             f"setting {name} is too weak: use at least {SECRET_MIN_LENGTH} random characters, e.g. from {GENERATE}"
+        )
+
+
+def _check_transcription(config: dict[str, Any]) -> None:
+    """Fail at start-up when the chosen transcription engine cannot work with these settings."""
+    engine = config["TRANSCRIPTION"]
+    if engine not in TRANSCRIPTION_ENGINES:
+        raise ConfigError(f"setting TRANSCRIPTION is invalid: expected one of {', '.join(TRANSCRIPTION_ENGINES)}")
+    if engine == "whisper" and not config["TRANSCRIPTION_API_BASE"]:
+        raise ConfigError(
+            "TRANSCRIPTION=whisper needs TRANSCRIPTION_API_BASE (an OpenAI-compatible API such as "
+            "https://api.openai.com/v1) and usually TRANSCRIPTION_API_KEY"
         )
 
 

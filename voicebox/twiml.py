@@ -19,6 +19,14 @@ class VoicemailUrls:
     status_callback: str
 
 
+@dataclass(frozen=True)
+class LiveTranscription:
+    """<Start><Transcription> before <Record>: Twilio's Real-Time Transcription of the caller."""
+
+    language_code: str  # BCP 47, the mailbox's language
+    status_callback: str
+
+
 def unavailable(voice: Voice) -> VoiceResponse:
     """A polite refusal for an unknown number or a disabled mailbox."""
     response = VoiceResponse()
@@ -84,11 +92,30 @@ def screen_prompt(voice: Voice, *, mailbox: str, caller: str, action: str, timeo
 
 
 def voicemail(
-    voice: Voice, urls: VoicemailUrls, *, max_length: int, transcribe: bool, apology: bool = False
+    voice: Voice,
+    urls: VoicemailUrls,
+    *,
+    max_length: int,
+    transcribe: bool,
+    apology: bool = False,
+    live: LiveTranscription | None = None,
 ) -> VoiceResponse:
-    """Prompt, <Record> with status callbacks (and transcription when `transcribe`), then a goodbye
-    if nothing was recorded."""
+    """Prompt, <Record> with status callbacks (and Twilio's transcription when `transcribe`), then a
+    goodbye if nothing was recorded.
+
+    With `live`, the caller's side (inbound_track) is transcribed in real time from just before the
+    prompt; Twilio posts transcription-started/-content/-stopped events to its status callback.
+    """
     response = VoiceResponse()
+    if live is not None:
+        start = response.start()
+        start.transcription(
+            language_code=live.language_code,
+            track="inbound_track",
+            status_callback_url=live.status_callback,
+            status_callback_method="POST",
+            partial_results=False,
+        )
     if apology:
         voice.say(response, "apology")
     voice.say(response, "leave_message")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Blueprint, current_app, request
@@ -10,10 +11,11 @@ from twilio.twiml.voice_response import VoiceResponse
 from . import twiml
 from .ints import parse_int
 from .jobs import ring as ring_jobs
+from .jobs import transcription as transcription_jobs
 from .jobs import voicemail as voicemail_jobs
 from .models import RingState
 from .phrases import phrase, spoken_digits
-from .services import calls, ring, voicemails
+from .services import calls, realtime, ring, transcripts, voicemails
 from .transcription import record_max_length, twilio_transcribes
 from .urls import callback_url
 from .webhooks import BadWebhook, e164, optional_bool, optional_int, required, webhook_route
@@ -52,18 +54,22 @@ def _fallback(kind: str) -> VoiceResponse:
 
 
 def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
-    voice = calls.voice_for(mailbox)
-    transcribe = twilio_transcribes(voice.language)
-    max_length = record_max_length(current_app.config["VOICEMAIL_MAX_SECONDS"], transcribe)
-    return twiml.voicemail(voice, _voicemail_urls(), max_length=max_length, transcribe=transcribe, apology=apology)
-
-
-def _voicemail_urls() -> twiml.VoicemailUrls:
-    return twiml.VoicemailUrls(
+    """The voicemail prompt and <Record>, transcribed the way the mailbox's engine wants."""
+    engine = transcripts.engine_for(mailbox)
+    urls = twiml.VoicemailUrls(
         action=callback_url("/voice/recording"),
         transcribe_callback=callback_url("/voice/transcription"),
         status_callback=callback_url("/voice/recording-status"),
     )
+    live = None
+    if engine == transcripts.Engine.REALTIME:
+        language = mailbox.language if mailbox else current_app.config["DEFAULT_LANGUAGE"]
+        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription"))
+    voice = calls.voice_for(mailbox)
+    # Twilio's <Record transcribe> is English only (voicebox/transcription.py), whatever the engine says.
+    transcribe = engine == transcripts.Engine.TWILIO and twilio_transcribes(voice.language)
+    max_length = record_max_length(current_app.config["VOICEMAIL_MAX_SECONDS"], transcribe)
+    return twiml.voicemail(voice, urls, max_length=max_length, transcribe=transcribe, apology=apology, live=live)
 
 
 def _forward(mailbox, attempt: int, numbers: tuple[str, ...], greeting: str | None = None) -> VoiceResponse:
@@ -170,6 +176,8 @@ def recording() -> VoiceResponse:
 def recording_status() -> VoiceResponse:
     event = _recording_event(with_status=True)
     pending_id = voicemails.record_recording(event)
+    # Before the email's job: it must see the engine's `in-progress` (or `off`) when it looks.
+    transcription_jobs.after_recording(event.recording_sid)
     # Queued on every callback that leaves the email pending, not only the first: a duplicate
     # collapses into the same job id, and a retry after a Redis outage gets queued at once.
     voicemail_jobs.queue_notification(pending_id, "recording")
@@ -197,4 +205,38 @@ def _recording_event(with_status: bool) -> voicemails.RecordingEvent:
         duration=optional_int("RecordingDuration"),
         status=required("RecordingStatus") if with_status else None,
         error_code=request.form.get("ErrorCode") or None,
+    )
+
+
+@voice_route("/live-transcription", fallback="error")
+def live_transcription() -> VoiceResponse:
+    """Real-Time Transcription events (statusCallbackUrl of <Start><Transcription>)."""
+    event, call_sid = required("TranscriptionEvent"), required("CallSid")
+    if event == "transcription-content":
+        realtime.record_content(_live_content(call_sid))
+    elif event in ("transcription-stopped", "transcription-error"):
+        error = request.form.get("TranscriptionError") if event == "transcription-error" else None
+        for voicemail_id in realtime.record_stopped(call_sid, error):
+            transcription_jobs.queue_live_transcript(voicemail_id, "stopped")
+    return twiml.empty()  # transcription-started and events we do not know need nothing
+
+
+def _live_content(call_sid: str) -> realtime.Content:
+    try:
+        data = json.loads(request.form.get("TranscriptionData") or "{}")
+        text = data.get("transcript", "")
+    except (ValueError, AttributeError):
+        raise BadWebhook("TranscriptionData is not a JSON object") from None
+    if not isinstance(text, str):
+        raise BadWebhook("TranscriptionData.transcript is not text")
+    sequence = optional_int("SequenceId", maximum=10_000_000)
+    if sequence is None:
+        raise BadWebhook("missing parameter SequenceId")
+    return realtime.Content(
+        call_sid=call_sid,
+        transcription_sid=required("TranscriptionSid"),
+        sequence_id=sequence,
+        text=text,
+        final=request.form.get("Final", "true").strip().lower() != "false",
+        track=request.form.get("Track") or None,
     )

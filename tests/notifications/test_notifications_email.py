@@ -71,7 +71,7 @@ def test_email_headers_parts_and_local_time(app, mailbox, twilio, standin, smtp_
     for part in (text, html):
         assert "+1 415-867-5309" in part  # caller
         assert "+1 415-555-0100" in part  # the number they called
-        assert "Tue 3 Mar 2026, 14:05 PST" in part
+        assert "Tuesday, March 3, 2026, 2:05\u202fPM Pacific Standard Time" in part  # CLDR en-US
         assert "0:42" in part
     assert TRANSCRIPT in text
     assert "Hi, this is Jenny &lt;jenny@example.com&gt;. Call me back about invoice #42 &amp; the refund." in html

@@ -1,9 +1,12 @@
-"""/api/voicemails: list, read and delete (soft: the row stays, hidden)."""
+"""/api/voicemails: list, read, redo the transcript, and delete (soft: the row stays, hidden)."""
 
 from __future__ import annotations
 
+from ..errors import ApiError
+from ..jobs import transcription as transcription_jobs
 from ..models import Voicemail
 from ..schemas.mailboxes import VoicemailOut, VoicemailPatch, VoicemailQuery
+from ..services import transcripts
 from ..services import voicemails as service
 from . import not_found, operation
 
@@ -43,3 +46,20 @@ def patch_voicemail(voicemail_id: int, body: VoicemailPatch):
 )
 def delete_voicemail(voicemail_id: int):
     service.soft_delete(_load(voicemail_id))
+
+
+@operation(
+    "POST",
+    "/voicemails/<int:voicemail_id>/transcribe",
+    "Redo a voicemail's transcript with the whisper engine (the email is not sent again)",
+    response=VoicemailOut,
+    status=202,
+)
+def transcribe_voicemail(voicemail_id: int):
+    voicemail = _load(voicemail_id)
+    try:
+        transcripts.redo(voicemail)
+    except transcripts.NotConfigured as exc:
+        raise ApiError(409, "not_configured", str(exc), "transcription") from exc
+    transcription_jobs.queue_transcription(voicemail.id)
+    return voicemail

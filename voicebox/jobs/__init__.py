@@ -21,6 +21,7 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     from .messages import sweep_messages
     from .optouts import sweep_opted_out
     from .ring import sweep_rings
+    from .transcription import sweep_transcripts
     from .voicemail import sweep_voicemail_notifications
 
     return [
@@ -29,6 +30,7 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
         ("opted_out", sweep_opted_out),
         ("inbound_texts", sweep_inbound),
         ("rings", sweep_rings),
+        ("transcripts", sweep_transcripts),
     ]
 
 

@@ -18,6 +18,7 @@ from rq.job import Job, JobStatus
 
 from .. import mail_transport, queueing
 from ..extensions import db
+from ..i18n import in_language
 from ..models import Message, NotifyState, utcnow
 from ..queueing import NOTIFY_RETRY, enqueue, get_redis, retry_policy
 from ..services import emails, messages, notifications
@@ -146,7 +147,9 @@ def send_sms_copy(voicemail_id: int) -> str:
         notifications.finish(held, error="the mailbox has no forward numbers", failed=True)
         return "failed: no numbers"
     try:
-        created, note = _create_texts(held, numbers, sms_text(summarize(vm)))
+        with in_language(vm.mailbox.language if vm and vm.mailbox else None):
+            body = sms_text(summarize(vm))
+        created, note = _create_texts(held, numbers, body)
     except messages.NotConfigured as exc:
         db.session.rollback()
         notifications.finish(held, error=str(exc), failed=True)  # a setting is missing: retrying won't help

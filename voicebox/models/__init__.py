@@ -1,6 +1,6 @@
 """Typed SQLAlchemy 2.x models. Import them from here."""
 
-from .calls import Call, NotifyState, Voicemail
+from .calls import Call, NotifyState, Utterance, Voicemail
 from .mailboxes import ForwardTarget, Mailbox, PhoneNumber, RingMode
 from .messages import (
     OWED_STATUSES,
@@ -46,6 +46,7 @@ __all__ = [
     "SequenceStep",
     "UTCDateTime",
     "User",
+    "Utterance",
     "Voicemail",
     "mailbox_members",
     "utcnow",

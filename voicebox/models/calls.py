@@ -35,6 +35,9 @@ class Call(Model):
     screen_accepted: Mapped[bool] = mapped_column(default=False)
     accepted_by: Mapped[str | None] = mapped_column(String(20))
     went_to_voicemail: Mapped[bool] = mapped_column(default=False)
+    # When Twilio's Real-Time Transcription of this call reported transcription-stopped (or -error).
+    live_transcription_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_transcription_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -70,6 +73,10 @@ class Voicemail(Model):
     transcription_sid: Mapped[str | None] = mapped_column(String(64))
     transcript: Mapped[str | None] = mapped_column(Text)
     transcription_status: Mapped[str | None] = mapped_column(String(32))
+    # Which engine made (or is making) the transcript, the language it was asked for, and why it failed.
+    transcription_engine: Mapped[str | None] = mapped_column(String(20))
+    transcript_language: Mapped[str | None] = mapped_column(String(16))
+    transcription_error: Mapped[str | None] = mapped_column(Text)
     notify_state: Mapped[str] = mapped_column(String(16), default=NotifyState.NONE, index=True)
     notify_error: Mapped[str | None] = mapped_column(Text)
     notify_attempts: Mapped[int] = mapped_column(default=0)
@@ -86,3 +93,24 @@ class Voicemail(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     mailbox: Mapped[Mailbox | None] = relationship()
+
+
+class Utterance(Model):
+    """One transcription-content event of a call's Real-Time Transcription.
+
+    Twilio may repeat an event or deliver events out of order, so each is stored once under its
+    TranscriptionSid and SequenceId (`event_key`), and the transcript is assembled afterwards from
+    the final utterances in sequence order.
+    """
+
+    __tablename__ = "utterances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_key: Mapped[str] = mapped_column(String(100), unique=True)  # "<TranscriptionSid>:<SequenceId>"
+    call_sid: Mapped[str] = mapped_column(String(64), index=True)
+    transcription_sid: Mapped[str] = mapped_column(String(64))
+    sequence_id: Mapped[int] = mapped_column()
+    track: Mapped[str | None] = mapped_column(String(32))
+    final: Mapped[bool] = mapped_column(default=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,6 +31,8 @@ class Mailbox(Model):
     enabled: Mapped[bool] = mapped_column(default=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     sms_notify: Mapped[bool] = mapped_column(default=False)
+    # The transcription engine for this mailbox's voicemails; None follows the TRANSCRIPTION setting.
+    transcription: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

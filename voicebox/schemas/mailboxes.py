@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, computed_field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationInfo,
+    computed_field,
+    field_validator,
+)
 
 from .. import voices
+from ..services.transcripts import check_engine
 from .common import E164, QueryId, QueryInt, TimeZone
 
 Language = Field(default="en-US", max_length=16, examples=["en-US", "zh-CN"])
@@ -28,6 +38,18 @@ def _language(value: str | None) -> str | None:
 NAME_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 
 
+def _runnable_engine(engine: str) -> str:
+    check_engine(engine)  # NotConfigured is a ValueError: a 400 naming the field
+    return engine
+
+
+Engine = Annotated[
+    Literal["auto", "twilio", "twilio-realtime", "whisper", "none"],
+    AfterValidator(_runnable_engine),
+    Field(description="Transcription engine for this mailbox's voicemails; null follows the TRANSCRIPTION setting"),
+]
+
+
 class MailboxIn(BaseModel):
     """A mailbox as POSTed: every field the mailbox has."""
 
@@ -46,6 +68,7 @@ class MailboxIn(BaseModel):
     enabled: bool = True
     timezone: TimeZone = "UTC"
     sms_notify: bool = False
+    transcription: Engine | None = None
 
     @field_validator("language")
     @classmethod
@@ -89,6 +112,7 @@ class MailboxPatch(BaseModel):
     enabled: bool | None = None
     timezone: TimeZone | None = None
     sms_notify: bool | None = None
+    transcription: Engine | None = None
 
     @field_validator("language")
     @classmethod
@@ -123,6 +147,7 @@ class MailboxOut(BaseModel):
     enabled: bool
     timezone: str
     sms_notify: bool
+    transcription: str | None
     created_at: datetime
 
     @field_validator("twilio_number", mode="before")
@@ -159,6 +184,9 @@ class VoicemailOut(BaseModel):
     recording_status: str | None
     transcript: str | None
     transcription_status: str | None
+    transcription_engine: str | None = Field(description="twilio, twilio-realtime, whisper or none")
+    transcript_language: str | None = Field(description="The language the transcript was made in (BCP 47)")
+    transcription_error: str | None = Field(description="Why the transcript failed, when it did")
     is_read: bool
     created_at: datetime
     notify_state: str = Field(exclude=True)

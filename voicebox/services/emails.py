@@ -6,10 +6,12 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app, render_template
+from flask_babel import gettext
 
+from ..i18n import in_language, local_time
 from ..models import InboundMessage, Voicemail
 from . import recordings
-from .voicemail_summary import email_subject, local_time, phone_display, summarize
+from .voicemail_summary import email_subject, phone_display, summarize
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,19 @@ def recipients(voicemail: Voicemail) -> list[str]:
 
 
 def voicemail_email(voicemail: Voicemail) -> Email:
-    """The notification email: both parts, headers, and the MP3 when MAIL_ATTACH_RECORDING is on."""
+    """The notification email in the mailbox's language: both parts, headers, and the MP3 when
+    MAIL_ATTACH_RECORDING is on."""
+    with in_language(voicemail.mailbox.language if voicemail.mailbox else None) as locale:
+        return _voicemail_email(voicemail, locale.language)
+
+
+def _voicemail_email(voicemail: Voicemail, lang: str) -> Email:
     summary = summarize(voicemail)
     audio, attachment_note = _recording_attachment(voicemail)
     context = {
         "vm": summary,
+        "lang": lang,
+        "transcript_note": transcript_note(voicemail),
         "listen_url": recordings.listen_url(voicemail),
         "link_days": current_app.config["LISTEN_LINK_MAX_AGE_DAYS"],
         "attachment_note": attachment_note,
@@ -79,9 +89,12 @@ def _recording_attachment(voicemail: Voicemail) -> tuple[bytes | None, str | Non
     except recordings.MediaError as exc:
         # The email matters more than the attachment: send it now, pointing at the link.
         log.warning("voicemail %s: not attaching the recording: %s", voicemail.id, exc)
-        return None, "The recording could not be attached; use the link to listen."
+        return None, gettext("The recording could not be attached; use the link to listen.")
     if audio is None:
-        return None, f"The recording is larger than {limit / 1_000_000:g} MB, so it is not attached; use the link."
+        size = f"{limit / 1_000_000:g}"
+        return None, gettext(
+            "The recording is larger than %(size)s MB, so it is not attached; use the link.", size=size
+        )
     return audio, None
 
 
@@ -95,21 +108,37 @@ KEYWORD_NOTES = {
 }
 
 
+def transcript_note(voicemail: Voicemail) -> str:
+    """What the email says in place of a missing transcript."""
+    if voicemail.transcription_status == "off":
+        return gettext("Transcription is off for this mailbox.")
+    return gettext("Transcript unavailable.")
+
+
 def inbound_email(text: InboundMessage) -> Email:
-    """A text someone sent to a mailbox's number, forwarded by email (both parts)."""
+    """A text someone sent to a mailbox's number, forwarded by email (both parts) in the mailbox's language."""
+    with in_language(text.mailbox.language if text.mailbox else None) as locale:
+        return _inbound_email(text, locale.language)
+
+
+def _inbound_email(text: InboundMessage, lang: str) -> Email:
     mailbox = text.mailbox
     context = {
+        "lang": lang,
         "sender": phone_display(text.from_number),
         "called": phone_display(text.to_number),
         "mailbox": mailbox.name if mailbox else "",
-        "received_at": local_time(text, mailbox.timezone if mailbox else None),
+        "received_at": local_time(
+            text.created_at, mailbox.timezone if mailbox else None, mailbox.language if mailbox else None
+        ),
         "body": text.body,
         "media_links": [recordings.media_link(text, i) for i in range(len(text.media_urls or []))],
         "keyword": KEYWORD_NOTES.get(text.keyword or ""),
     }
     marker = f" ({KEYWORD_LABELS[text.keyword]})" if text.keyword in KEYWORD_LABELS else ""
     return Email(
-        subject=f"Text from {context['sender']} for {context['mailbox']}{marker}",
+        subject=gettext("Text from %(sender)s for %(mailbox)s", sender=context["sender"], mailbox=context["mailbox"])
+        + marker,
         recipients=list(dict.fromkeys(e.strip() for e in (mailbox.emails if mailbox else []) if e.strip())),
         text=render_template("email/inbound.txt", **context),
         html=render_template("email/inbound.html", **context),

@@ -91,9 +91,14 @@ def load(voicemail_id: int) -> Voicemail | None:
     return db.session.scalar(stmt)
 
 
+# Final transcription statuses: Twilio's `completed`/`failed`, and `off` (engine none). `in-progress`
+# (whisper, twilio-realtime) keeps the email waiting, within VOICEMAIL_TRANSCRIPT_WAIT.
+SETTLED_TRANSCRIPTS = ("completed", "failed", "off")
+
+
 def transcript_settled(voicemail: Voicemail) -> bool:
-    """True once Twilio reported the transcription, whether it completed or failed."""
-    return voicemail.transcription_status is not None
+    """True once the transcript is in, has failed, or is off, whichever the engine."""
+    return voicemail.transcription_status in SETTLED_TRANSCRIPTS
 
 
 def transcript_deadline(voicemail: Voicemail) -> datetime:
@@ -108,7 +113,8 @@ def ready_to_send(voicemail: Voicemail) -> bool:
     (it transcribes only 2 s to 2 min, English, and only when the service works), so it is never
     safe to wait for one without a limit.
     """
-    if not transcription.transcript_expected(_language(voicemail), voicemail.duration):
+    twilio_engine = voicemail.transcription_engine in (None, "twilio")  # None: the engine is not fixed yet
+    if twilio_engine and not transcription.transcript_expected(_language(voicemail), voicemail.duration):
         return True  # Twilio was not asked to transcribe it, or will refuse (13617): nothing to wait for
     return transcript_settled(voicemail) or utcnow() >= transcript_deadline(voicemail)
 

@@ -7,8 +7,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from flask_babel import gettext
 
-from ..models import InboundMessage, Voicemail
+from ..i18n import local_time
+from ..models import Voicemail
 
 SMS_TRANSCRIPT_CHARS = 100
 
@@ -20,7 +22,7 @@ class Summary:
     caller: str  # "+1 415-867-5309", or "an unknown caller"
     called: str
     mailbox: str
-    received_at: str  # in the mailbox's time zone
+    received_at: str  # in the mailbox's time zone and its language's format
     duration: str  # "0:42"
     transcript: str | None  # None: the transcript is unavailable
 
@@ -30,10 +32,10 @@ def phone_display(raw: str | None) -> str:
     try:
         parsed = phonenumbers.parse(raw or "", None)
     except phonenumbers.NumberParseException:
-        return "an unknown caller"
+        return gettext("an unknown caller")
     # Withheld numbers arrive as "+266696687", "+7378742833", "Anonymous", "Restricted"...: none is possible.
     if not phonenumbers.is_possible_number(parsed):
-        return "an unknown caller"
+        return gettext("an unknown caller")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
@@ -54,11 +56,6 @@ def format_local(when: datetime, timezone: str | None) -> str:
     return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M %Z}"
 
 
-def local_time(voicemail: Voicemail | InboundMessage, timezone: str | None) -> str:
-    """When the voicemail (or text) came in, in the mailbox's time zone."""
-    return format_local(voicemail.created_at, timezone)
-
-
 def summarize(voicemail: Voicemail) -> Summary:
     """The voicemail's facts for an email or text."""
     mailbox = voicemail.mailbox
@@ -67,22 +64,29 @@ def summarize(voicemail: Voicemail) -> Summary:
         caller=phone_display(voicemail.from_number),
         called=phone_display(voicemail.to_number),
         mailbox=mailbox.name if mailbox else "",
-        received_at=local_time(voicemail, mailbox.timezone if mailbox else None),
+        received_at=local_time(
+            voicemail.created_at, mailbox.timezone if mailbox else None, mailbox.language if mailbox else None
+        ),
         duration=duration_display(voicemail.duration),
         transcript=transcript or None,
     )
 
 
 def email_subject(summary: Summary) -> str:
-    """E.g. "New voicemail from +1 415-867-5309 for Support (0:42)"."""
-    return f"New voicemail from {summary.caller} for {summary.mailbox} ({summary.duration})"
+    """E.g. "New voicemail from +1 415-867-5309 for Support (0:42)", in the current language."""
+    return gettext(
+        "New voicemail from %(caller)s for %(mailbox)s (%(duration)s)",
+        caller=summary.caller,
+        mailbox=summary.mailbox,
+        duration=summary.duration,
+    )
 
 
 def sms_text(summary: Summary) -> str:
-    """The SMS copy: who, how long, and the start of the transcript."""
-    head = f"New voicemail from {summary.caller} ({summary.duration})"
+    """The SMS copy in the current language: who, how long, and the start of the transcript."""
+    head = gettext("New voicemail from %(caller)s (%(duration)s)", caller=summary.caller, duration=summary.duration)
     if not summary.transcript:
-        return f"{head}. Transcript unavailable; see your email."
+        return gettext("%(head)s. Transcript unavailable; see your email.", head=head)
     text = " ".join(summary.transcript.split())
     if len(text) > SMS_TRANSCRIPT_CHARS:
         text = text[: SMS_TRANSCRIPT_CHARS - 1].rstrip() + "…"

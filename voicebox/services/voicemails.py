@@ -145,6 +145,9 @@ def record_transcription(
         transcript=text if status == "completed" else None,
         transcription_status=status,
         transcription_sid=transcription_sid,
+        # <Record transcribe> is English only, whatever the mailbox speaks.
+        transcription_engine=func.coalesce(Voicemail.transcription_engine, "twilio"),
+        transcript_language=func.coalesce(Voicemail.transcript_language, "en-US"),
     )
     db.session.commit()
     return pending_id
