@@ -15,6 +15,7 @@ from .services import mailboxes
 from .sms_cli import sms_cli
 from .worker import CronProcess, work_forever
 
+
 def warm_up(app: Flask) -> None:
     """Import every job module and compile the email templates once, in the worker's parent process:
     each forked work horse inherits them instead of redoing that work for every job."""

@@ -10,6 +10,7 @@ loops the same way, and SIGTERM/SIGINT still stop everything.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import signal
@@ -155,10 +156,8 @@ def _discard(worker: AppWorker | None) -> None:
     """Stop what a worker that died with Redis left running: its pub/sub thread and its scheduler."""
     if worker is None:
         return
-    try:
+    with contextlib.suppress(Exception):  # best effort: the thread dies with its connection anyway
         worker.unsubscribe()
-    except Exception:  # noqa: BLE001 - best effort; the thread dies with its connection anyway
-        pass
     if worker.scheduler is not None and worker.scheduler._process is not None:
         worker.scheduler._process.terminate()
 
