@@ -7,6 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faults.servers import RedisServer
+from tests.notifications.steps import PUBLIC, notify_settings
+from tests.support import Twilio
+from tests.support.builders import make_mailbox
 
 
 @pytest.fixture
@@ -16,3 +19,22 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
     server.start()
     yield server
     server.kill()
+
+
+@pytest.fixture
+def app(make_app, smtp_server, standin):
+    """The notification tests' app: real SMTP, the stand-in Twilio host, PUBLIC_BASE_URL, fast retries."""
+    app = make_app(**notify_settings(smtp_server, standin))
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def twilio(client):
+    """Signed for PUBLIC_BASE_URL, as Twilio signs when the app sits behind a proxy."""
+    return Twilio(client, public_base=PUBLIC)
+
+
+@pytest.fixture
+def mailbox(app):
+    return make_mailbox(emails=["owner@example.com"], forward_to=[])
