@@ -53,10 +53,14 @@ def _max_length() -> int:
 
 
 def _voicemail_urls() -> twiml.VoicemailUrls:
+    """The <Record> callbacks, carrying the call's To and From: recording status callbacks have
+    neither, and if the database missed the call (an outage during /incoming) they are how the
+    voicemail still finds its mailbox. Twilio signs the URL with its query, so they cannot be forged."""
+    call = {k: v for k, v in {"to": request.form.get("To"), "caller": request.form.get("From")}.items() if v}
     return twiml.VoicemailUrls(
-        action=callback_url("/voice/recording"),
-        transcribe_callback=callback_url("/voice/transcription"),
-        status_callback=callback_url("/voice/recording-status"),
+        action=callback_url("/voice/recording", **call),
+        transcribe_callback=callback_url("/voice/transcription", retry=True, **call),
+        status_callback=callback_url("/voice/recording-status", retry=True, **call),
     )
 
 
@@ -151,15 +155,25 @@ def transcription() -> VoiceResponse:
         request.form.get("TranscriptionText"),
         required("TranscriptionStatus"),
         request.form.get("TranscriptionSid"),
+        _call_numbers(),
     )
     voicemail_jobs.queue_notification(pending_id, "transcript")
     return twiml.empty()
+
+
+def _call_numbers() -> voicemails.CallNumbers:
+    """To and From from the callback URL we gave (see _voicemail_urls), else from the form."""
+    return voicemails.CallNumbers(
+        to_number=request.args.get("to") or request.form.get("To") or None,
+        from_number=request.args.get("caller") or request.form.get("From") or None,
+    )
 
 
 def _recording_event(with_status: bool) -> voicemails.RecordingEvent:
     return voicemails.RecordingEvent(
         recording_sid=required("RecordingSid"),
         call_sid=request.form.get("CallSid"),
+        numbers=_call_numbers(),
         url=request.form.get("RecordingUrl") or None,
         duration=optional_int("RecordingDuration"),
         status=required("RecordingStatus") if with_status else None,
