@@ -38,3 +38,15 @@ def twilio(client):
 @pytest.fixture
 def mailbox(app):
     return make_mailbox(emails=["owner@example.com"], forward_to=[])
+
+
+@pytest.fixture
+def db_down(app):
+    """The same app, but its database cannot be reached (as during a restart): same Redis, queue,
+    SMTP and public URL, so what it parks or enqueues is the healthy app's to pick up."""
+    from voicebox import create_app
+    from voicebox.config import SETTINGS
+
+    settings = {name: app.config[name] for name in SETTINGS if name in app.config}
+    down = create_app(settings | {"TESTING": True, "DATABASE_URL": "sqlite:////nonexistent-voicebox-dir/down.db"})
+    return down
