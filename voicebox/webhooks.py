@@ -10,8 +10,10 @@ import phonenumbers
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml import TwiML
+from twilio.twiml.messaging_response import MessagingResponse
 
 from .extensions import db
+from .parked import REPLAYING, is_database_outage, park
 from .urls import RETRY_OVERRIDES, public_base
 
 log = logging.getLogger(__name__)
@@ -83,8 +85,10 @@ def webhook_route(
 ):
     """Register a signed Twilio webhook on `bp` that always answers TwiML, never an HTML error page.
 
-    A BadWebhook answers `bad_request()` with 400. Anything else answers `on_error()` (TwiML, status)
-    after a rollback; without `on_error` it reaches the app's error handler (an empty <Response/>, 500).
+    A BadWebhook answers `bad_request()` with 400. When the database is unreachable the request is
+    parked for replay (voicebox/parked.py) and answered 200 with `on_error()`'s TwiML (or an empty
+    <Response/>). Anything else answers `on_error()` (TwiML, status) after a rollback; without
+    `on_error` it reaches the app's error handler (an empty <Response/>, 500).
     """
 
     def decorate(view: Callable[[], TwiML]):
@@ -95,9 +99,13 @@ def webhook_route(
             except BadWebhook as exc:
                 log.warning("bad %s webhook: %s", request.path, exc)
                 return xml(bad_request(), 400)
-            except Exception:
-                if on_error is None:
-                    raise
+            except Exception as exc:
+                if is_database_outage(exc) and park():
+                    db.session.rollback()
+                    # Kept for replay: a 200 tells Twilio it is done. Callers still hear the fallback.
+                    return xml(on_error()[0] if on_error else MessagingResponse())
+                if on_error is None or request.environ.get(REPLAYING):
+                    raise  # the app's handler answers 500 (and a replay stays parked)
                 db.session.rollback()
                 return xml(*on_error())  # called while handling, so it may log the traceback
 
