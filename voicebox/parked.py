@@ -19,8 +19,10 @@ import logging
 from flask import current_app, request
 from redis.exceptions import RedisError
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 
+from .extensions import db
 from .queueing import get_redis
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,19 @@ def parked_key() -> str:
 
 
 def is_database_outage(exc: BaseException) -> bool:
-    """Whether `exc` says the database is unreachable (not that our code or data is wrong)."""
-    return isinstance(exc, DATABASE_DOWN) or bool(getattr(exc, "connection_invalidated", False))
+    """Whether `exc` came from an unreachable database, not from our code or data being wrong.
+
+    The exception class alone cannot tell (SQLite says OperationalError for "no such table" too),
+    so a database error counts as an outage only if a fresh `SELECT 1` fails as well.
+    """
+    if not isinstance(exc, DATABASE_DOWN) and not getattr(exc, "connection_invalidated", False):
+        return False
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except sa_exc.SQLAlchemyError:
+        return True
+    return False
 
 
 def park() -> bool:
