@@ -163,10 +163,38 @@ def _send(message: Message, route: Plan, now: datetime) -> Delivery:
         return Delivery()
     scheduled = route.route == Route.HANDOFF
     try:
+        # attempts counts this claim: above 1, an earlier try may have reached Twilio unrecorded.
+        found = _find_at_twilio(message) if message.attempts > 1 else None
+        if found is not None:
+            add_event(message, "adopted", f"found at Twilio after an interrupted send: {found.sid}")
+            return _settle(message, token, found.sid, found.status, scheduled, now)
         created = _create_at_twilio(message, scheduled)
     except NETWORK_ERRORS as exc:
         return _attempt_failed(message, token, twilio_failure(exc), now)
     return _settle(message, token, created.sid, created.status, scheduled, now)
+
+
+def _find_at_twilio(message: Message):
+    """The message at Twilio that an earlier, interrupted try created, or None.
+
+    Twilio may accept a message and our worker die (or the database go, or the answer time out)
+    before its SID is stored; sending again would text them twice. Twilio's Message resource holds
+    nothing we set that names our row, so match what we sent: to, body, service, media count, created
+    since our row, outbound, and not a SID another row already has. Two rows with the same text to
+    the same number, both interrupted, could still swap SIDs; neither is sent twice.
+    """
+    since = message.created_at - timedelta(minutes=1)
+    for found in get_client().messages.list(to=message.to_number, limit=50):
+        if (
+            found.body == message.body
+            and found.messaging_service_sid == message.messaging_service_sid
+            and str(found.direction or "").startswith("outbound")
+            and int(found.num_media or 0) == len(message.media_urls or [])
+            and (found.date_created is None or found.date_created >= since)
+            and db.session.scalar(select(Message.id).where(Message.twilio_sid == found.sid)) is None
+        ):
+            return found
+    return None
 
 
 def _create_at_twilio(message: Message, scheduled: bool):
