@@ -18,7 +18,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 
 from .. import throttle
 from ..extensions import db
-from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
+from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageEvent, MessageStatus, utcnow
 from ..twilio_client import get_client
 from ..urls import public_url
 from . import optouts, statuses
@@ -163,8 +163,7 @@ def _send(message: Message, route: Plan, now: datetime) -> Delivery:
         return Delivery()
     scheduled = route.route == Route.HANDOFF
     try:
-        # attempts counts this claim: above 1, an earlier try may have reached Twilio unrecorded.
-        found = _find_at_twilio(message) if message.attempts > 1 else None
+        found = _find_at_twilio(message) if _earlier_try_unanswered(message) else None
         if found is not None:
             add_event(message, "adopted", f"found at Twilio after an interrupted send: {found.sid}")
             return _settle(message, token, found.sid, found.status, scheduled, now)
@@ -172,6 +171,18 @@ def _send(message: Message, route: Plan, now: datetime) -> Delivery:
     except NETWORK_ERRORS as exc:
         return _attempt_failed(message, token, twilio_failure(exc), now)
     return _settle(message, token, created.sid, created.status, scheduled, now)
+
+
+def _earlier_try_unanswered(message: Message) -> bool:
+    """Whether an earlier try may have reached Twilio without our knowing: it was interrupted (no
+    event since its claim) or got no answer. A retry after Twilio's own error answer (its code is
+    on the event) created nothing. `attempts` counts this claim, so above 1 there was a try."""
+    if message.attempts <= 1:
+        return False
+    last = db.session.scalar(
+        select(MessageEvent).where(MessageEvent.message_id == message.id).order_by(MessageEvent.id.desc()).limit(1)
+    )
+    return not (last is not None and last.kind == "retry" and last.error_code is not None)
 
 
 def _find_at_twilio(message: Message):
@@ -252,7 +263,8 @@ def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: d
     if failure.transient and attempts < MAX_ATTEMPTS:
         retry_at = now + backoff(attempts)
         values = {"status": plan(message.send_at, now).status, "due_at": retry_at, "claim_token": None}
-        add_event(message, "retry", f"attempt {attempts} failed ({failure}); next at {retry_at.isoformat()}")
+        detail = f"attempt {attempts} failed ({failure}); next at {retry_at.isoformat()}"
+        add_event(message, "retry", detail, error_code=failure.code)  # a code: Twilio answered
         if message.cancel_requested_at is not None:  # canceled while we tried: it never reached Twilio
             values |= {"status": MessageStatus.CANCELED, "due_at": None}
             retry_at = None
