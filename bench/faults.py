@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -417,6 +418,9 @@ def report(args: argparse.Namespace, stack: Stack, tally: Tally) -> int:
     print(f"callbacks Twilio would have given up on: {len(tally.given_up)}")
     print(f"notify states in the database: {dict(states)}")
     logs = "".join((stack.folder / f"worker{i}.log").read_text(errors="replace") for i in (1, 2))
+    parked = (stack.folder / "web.log").read_text(errors="replace").count("webhook parked for replay")
+    replayed = sum(int(n) for n in re.findall(r"'parked_webhooks': (\d+)", logs))
+    print(f"webhooks parked while the database was down: {parked}, replayed by the sweep: {replayed}")
     outages, recoveries = logs.count("Redis unreachable"), logs.count("Redis back")
     print(f"worker logs: {outages} 'Redis unreachable' lines, {recoveries} 'Redis back' lines")
     print(f"stored: {stored}  emailed: {emailed}  duplicates: {duplicates}  lost: {lost}")
