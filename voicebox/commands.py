@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from pydantic import ValidationError
-from rq import Worker
 
-from .extensions import db
 from .ints import MAX_ID
 from .queueing import get_queue, get_redis, redis_url
 from .schemas.mailboxes import MailboxIn, MailboxOut
@@ -20,19 +17,7 @@ from .sms_cli import sms_cli
 from .translate_cli import translate_cli
 from .users_cli import user_cli
 from .voicemail_cli import voicemail_cli
-
-SWEEP_INTERVAL_SECONDS = 60
-
-
-class AppWorker(Worker):
-    """An RQ worker whose forked work horses open their own database connections.
-
-    A forked child must not reuse the parent's pooled sockets (SQLAlchemy's documented fork rule).
-    """
-
-    def main_work_horse(self, job, queue):
-        db.engine.dispose(close=False)
-        return super().main_work_horse(job, queue)
+from .worker import CronProcess, work_forever
 
 
 def warm_up(app: Flask) -> None:
@@ -44,35 +29,22 @@ def warm_up(app: Flask) -> None:
         app.jinja_env.get_template(name)
 
 
-def run_cron(redis_url: str, queue_name: str) -> None:
-    """RQ's cron scheduler: enqueue the sweep every minute."""
-    from redis import Redis
-    from rq.cron import CronScheduler
-
-    from .jobs import sweep
-
-    cron = CronScheduler(connection=Redis.from_url(redis_url))
-    cron.register(sweep, queue_name=queue_name, interval=SWEEP_INTERVAL_SECONDS)
-    cron.start()
-
-
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Work until the queue is empty, then exit.")
 @click.option("--no-cron", is_flag=True, help="Do not run the every-minute sweep scheduler.")
 def worker_command(burst: bool, no_cron: bool) -> None:
-    """Run an RQ worker with its scheduler (and the sweep cron) inside the app context."""
-    cron = None
-    if not no_cron and not burst:
-        cron = multiprocessing.get_context("fork").Process(
-            target=run_cron, args=(redis_url(), current_app.config["RQ_QUEUE"]), daemon=True
-        )
-        cron.start()
+    """Run an RQ worker with its scheduler (and the sweep cron) inside the app context.
+
+    It rides out Redis outages (waits, reconnects with backoff, brings the scheduler and the cron
+    back) and stops on SIGTERM/SIGINT; see voicebox/worker.py.
+    """
+    cron = None if no_cron or burst else CronProcess(redis_url(), current_app.config["RQ_QUEUE"])
     warm_up(current_app)
     try:
-        AppWorker([get_queue()], connection=get_redis()).work(burst=burst, with_scheduler=True)
+        work_forever(get_redis(), [get_queue()], burst=burst, cron=cron)
     finally:
         if cron is not None:
-            cron.terminate()
+            cron.stop()
 
 
 mailbox_cli = AppGroup("mailbox", help="Manage mailboxes.")

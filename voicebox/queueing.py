@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import redis
 from flask import Flask, current_app
-from rq import Queue, Retry
+from rq import Queue, Retry, Worker
 from rq.job import Job, JobStatus
 
+from .models import utcnow
 from .redis_server import redis_url_for
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 # Exponential-ish backoff for jobs that talk to Twilio: ~8 minutes of retries in all.
 DEFAULT_RETRY_INTERVALS = (5, 15, 30, 60, 120, 240)
 NOTIFY_RETRY = "NOTIFY_RETRY_INTERVALS"  # the setting that notification jobs (SMTP) back off by
-# A job in one of these still holds its work; any other (finished, failed, canceled, stopped) does not.
-LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED})
+# How long past its time a scheduled job may wait for RQ's scheduler (which moves due jobs every
+# second) before the sweep treats it as lost with a dead scheduler.
+SCHEDULE_GRACE = timedelta(seconds=60)
 
 
 def init_app(app: Flask) -> None:
@@ -95,26 +97,51 @@ def enqueue(
 
 
 def live_job_ids(job_ids: list[str]) -> set[str]:
-    """The ids whose RQ job still holds the work (queued, scheduled, deferred or running).
+    """The ids whose RQ job still holds the work: queued or deferred; scheduled and not overdue by
+    more than SCHEDULE_GRACE; started by a worker that is still alive.
+
+    RQ's registries alone would keep work hostage: a job parked in the scheduled registry of a
+    scheduler that died with a Redis outage stays "scheduled" until RQ's maintenance restarts it
+    (10 minutes by default), and a job "started" by a SIGKILLed worker stays so until its registry
+    is cleaned. The database says what is owed; past the grace the sweep enqueues it again (claims
+    in the database keep it exactly-once).
 
     One pipeline of reads, not Job.fetch_many, which raises for the whole batch when Redis has lost
     part of one job's hash; such a job is not live. Raises RedisError when Redis is unreachable.
     """
-    with get_redis().pipeline(transaction=False) as pipe:
+    connection = get_redis()
+    scheduled_key = get_queue().scheduled_job_registry.key
+    with connection.pipeline(transaction=False) as pipe:
         for job_id in job_ids:
-            pipe.hget(Job.key_for(job_id), "status")
+            pipe.hmget(Job.key_for(job_id), "status", "worker_name")
             pipe.hexists(Job.key_for(job_id), "data")
+            pipe.zscore(scheduled_key, job_id)
         answers = pipe.execute()
-    statuses, has_data = answers[0::2], answers[1::2]
-    return {
-        job_id
-        for job_id, status, data in zip(job_ids, statuses, has_data, strict=True)
-        if data and status and status.decode() in LIVE_STATUSES
-    }
+    overdue = utcnow().timestamp() - SCHEDULE_GRACE.total_seconds()
+    live, started = set(), {}
+    for job_id, (status, worker), data, due in zip(job_ids, answers[0::3], answers[1::3], answers[2::3], strict=True):
+        status = status.decode() if data and status else None
+        waiting = status in (JobStatus.QUEUED, JobStatus.DEFERRED)
+        if waiting or (status == JobStatus.SCHEDULED and due is not None and due > overdue):
+            live.add(job_id)
+        elif status == JobStatus.STARTED and worker:
+            started[job_id] = worker.decode()
+    return live | _with_live_worker(started)
+
+
+def _with_live_worker(started: dict[str, str]) -> set[str]:
+    """The started jobs whose worker still beats (its key expires worker_ttl after its last beat)."""
+    if not started:
+        return set()
+    with get_redis().pipeline(transaction=False) as pipe:
+        for worker in started.values():
+            pipe.exists(Worker.redis_worker_namespace_prefix + worker)
+        alive = pipe.execute()
+    return {job_id for job_id, beats in zip(started, alive, strict=True) if beats}
 
 
 def _is_live(job_id: str) -> bool:
-    """True when a job with this id is queued, scheduled, deferred or running."""
+    """True when a job with this id holds its work (see live_job_ids)."""
     return job_id in live_job_ids([job_id])
 
 

@@ -53,18 +53,28 @@ def _fallback(kind: str) -> VoiceResponse:
     return twiml.hangup()
 
 
+def _voicemail_urls() -> twiml.VoicemailUrls:
+    """The <Record> callbacks, carrying the call's To and From: recording status callbacks have
+    neither, and if the database missed the call (an outage during /incoming) they are how the
+    voicemail still finds its mailbox. Twilio signs the URL with its query, so they cannot be forged."""
+    call: dict[str, object] = {
+        k: v for k, v in {"to": request.form.get("To"), "caller": request.form.get("From")}.items() if v
+    }
+    return twiml.VoicemailUrls(
+        action=callback_url("/voice/recording", retry=False, **call),
+        transcribe_callback=callback_url("/voice/transcription", retry=True, **call),
+        status_callback=callback_url("/voice/recording-status", retry=True, **call),
+    )
+
+
 def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
     """The voicemail prompt and <Record>, transcribed the way the mailbox's engine wants."""
     engine = transcripts.engine_for(mailbox)
-    urls = twiml.VoicemailUrls(
-        action=callback_url("/voice/recording"),
-        transcribe_callback=callback_url("/voice/transcription"),
-        status_callback=callback_url("/voice/recording-status"),
-    )
+    urls = _voicemail_urls()
     live = None
     if engine == transcripts.Engine.REALTIME:
         language = mailbox.language if mailbox else current_app.config["DEFAULT_LANGUAGE"]
-        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription"))
+        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription", retry=True))
     voice = calls.voice_for(mailbox)
     # Twilio's <Record transcribe> is English only (voicebox/transcription.py), whatever the engine says.
     transcribe = engine == transcripts.Engine.TWILIO and twilio_transcribes(voice.language)
@@ -192,15 +202,25 @@ def transcription() -> VoiceResponse:
         request.form.get("TranscriptionText"),
         required("TranscriptionStatus"),
         request.form.get("TranscriptionSid"),
+        _call_numbers(),
     )
     voicemail_jobs.queue_notification(pending_id, "transcript")
     return twiml.empty()
+
+
+def _call_numbers() -> voicemails.CallNumbers:
+    """To and From from the callback URL we gave (see _voicemail_urls), else from the form."""
+    return voicemails.CallNumbers(
+        to_number=request.args.get("to") or request.form.get("To") or None,
+        from_number=request.args.get("caller") or request.form.get("From") or None,
+    )
 
 
 def _recording_event(with_status: bool) -> voicemails.RecordingEvent:
     return voicemails.RecordingEvent(
         recording_sid=required("RecordingSid"),
         call_sid=request.form.get("CallSid"),
+        numbers=_call_numbers(),
         url=request.form.get("RecordingUrl") or None,
         duration=optional_int("RecordingDuration"),
         status=required("RecordingStatus") if with_status else None,

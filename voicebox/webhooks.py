@@ -10,10 +10,12 @@ import phonenumbers
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 from twilio.twiml import TwiML
+from twilio.twiml.messaging_response import MessagingResponse
 
 from .extensions import db
 from .ints import parse_int
-from .urls import public_base
+from .parked import REPLAYING, is_database_outage, park
+from .urls import RETRY_OVERRIDES, public_base
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,10 @@ def signature_is_valid() -> bool:
     would keep only the first, so a request with repeated keys would be rejected.
     A request carrying X-Twilio-Webhooks-Signature-Settings (Twilio's shared-key signing, in
     beta) is checked with that shared key's secret and the algorithm it names.
+
+    Twilio signs "the exact URL your application supplied". A URL we gave with connection overrides
+    ends in a fragment, which HTTP never sends to us, and Twilio does not say whether its signature
+    covers it; so the URL with the fragment we append (RETRY_OVERRIDES) is accepted too.
     """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
@@ -50,7 +56,11 @@ def signature_is_valid() -> bool:
     secret, algorithm = _signing_secret(settings)
     if secret is None:
         return False
-    return RequestValidator(secret).validate(signed_url(), request.form, signature, algorithm)
+    validator, url = RequestValidator(secret), signed_url()
+    return any(
+        validator.validate(candidate, request.form, signature, algorithm)
+        for candidate in (url, f"{url}#{RETRY_OVERRIDES}")
+    )
 
 
 def _signing_secret(settings: str | None) -> tuple[str | None, str | None]:
@@ -124,8 +134,10 @@ def webhook_route(
 ):
     """Register a signed Twilio webhook on `bp` that always answers TwiML, never an HTML error page.
 
-    A BadWebhook answers `bad_request()` with 400. Anything else answers `on_error()` (TwiML, status)
-    after a rollback; without `on_error` it reaches the app's error handler (an empty <Response/>, 500).
+    A BadWebhook answers `bad_request()` with 400. When the database is unreachable the request is
+    parked for replay (voicebox/parked.py) and answered 200 with `on_error()`'s TwiML (or an empty
+    <Response/>). Anything else answers `on_error()` (TwiML, status) after a rollback; without
+    `on_error` it reaches the app's error handler (an empty <Response/>, 500).
     """
 
     def decorate(view: Callable[[], TwiML]):
@@ -136,9 +148,13 @@ def webhook_route(
             except BadWebhook as exc:
                 log.warning("bad %s webhook: %s", request.path, exc)
                 return xml(bad_request(), 400)
-            except Exception:
-                if on_error is None:
-                    raise
+            except Exception as exc:
+                if is_database_outage(exc) and park():
+                    db.session.rollback()
+                    # Kept for replay: a 200 tells Twilio it is done. Callers still hear the fallback.
+                    return xml(on_error()[0] if on_error else MessagingResponse())
+                if on_error is None or request.environ.get(REPLAYING):
+                    raise  # the app's handler answers 500 (and a replay stays parked)
                 db.session.rollback()
                 return xml(*on_error())  # called while handling, so it may log the traceback
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from tests.support import twiml
 from tests.support.builders import CALLER, OWNER_CELL, OWNER_DESK, OWNER_HOME, TWILIO_NUMBER, call_params, make_mailbox
 from voicebox.extensions import db
 from voicebox.models import Call
+from voicebox.urls import RETRY_OVERRIDES
 
 BASE = "http://localhost"
 
@@ -23,16 +26,17 @@ def assert_voicemail(root, base: str = BASE):
     assert children == ["Say", "Record", "Say", "Hangup"]
     assert "beep" in root[0].text
     record = root.find("Record")
+    call = "?" + urlencode({"to": TWILIO_NUMBER, "caller": CALLER})  # what later callbacks need
     assert record.attrib == {
         "maxLength": "119",
         "finishOnKey": "#",
         "playBeep": "true",
         "trim": "trim-silence",
-        "action": f"{base}/voice/recording",
+        "action": f"{base}/voice/recording{call}",
         "method": "POST",
         "transcribe": "true",
-        "transcribeCallback": f"{base}/voice/transcription",
-        "recordingStatusCallback": f"{base}/voice/recording-status",
+        "transcribeCallback": f"{base}/voice/transcription{call}#{RETRY_OVERRIDES}",
+        "recordingStatusCallback": f"{base}/voice/recording-status{call}#{RETRY_OVERRIDES}",
         "recordingStatusCallbackMethod": "POST",
         "recordingStatusCallbackEvent": "completed absent",
     }

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     """Each feature's sweeper; it returns how many rows it re-enqueued or handed on."""
+    from ..parked import replay_parked
     from .inbound import sweep_inbound
     from .messages import sweep_messages
     from .optouts import sweep_opted_out
@@ -25,6 +26,7 @@ def _sweepers() -> list[tuple[str, Callable[[], int]]]:
     from .voicemail import sweep_voicemail_notifications
 
     return [
+        ("parked_webhooks", replay_parked),  # first: what it stores is then pending for the others
         ("voicemail_notifications", sweep_voicemail_notifications),
         ("messages", sweep_messages),
         ("opted_out", sweep_opted_out),

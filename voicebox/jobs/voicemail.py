@@ -19,9 +19,9 @@ from rq.job import Job, JobStatus
 from .. import mail_transport, queueing
 from ..extensions import db
 from ..i18n import in_language
-from ..models import Message, NotifyState, utcnow
+from ..models import Message, NotifyState, Voicemail, utcnow
 from ..queueing import NOTIFY_RETRY, enqueue, get_redis, retry_policy
-from ..services import emails, messages, notifications
+from ..services import emails, messages, notifications, voicemails
 from ..services.notifications import EMAIL, SMS
 from ..services.voicemail_summary import sms_text, summarize
 from .messages import schedule as schedule_message
@@ -89,6 +89,8 @@ def send_email(voicemail_id: int) -> str:
     if held is None:
         return "claimed elsewhere or already settled"
     vm = notifications.load(voicemail_id)
+    if vm is not None and vm.mailbox is None:
+        vm = _recover_mailbox(held)
     if vm is None:
         return "voicemail deleted"
     wants_sms = bool(vm.mailbox and vm.mailbox.sms_notify)
@@ -110,6 +112,18 @@ def send_email(voicemail_id: int) -> str:
     notifications.finish(held, error=note, sms_copy=wants_sms)
     _queue_sms(voicemail_id, wants_sms)
     return "sent"
+
+
+def _recover_mailbox(held: notifications.Claim) -> Voicemail | None:
+    """A voicemail stored without its mailbox (the database missed the call): look it up again,
+    asking Twilio if need be. Never fail for good what can still be found: if Twilio cannot be
+    asked now, hand the claim back and let RQ retry."""
+    try:
+        voicemails.recover_mailbox(held.row_id)
+    except voicemails.OwnerLookupFailed as exc:
+        notifications.release(held, str(exc))
+        raise
+    return notifications.load(held.row_id)
 
 
 def _settle_failure(held: notifications.Claim, exc: mail_transport.SendError, wants_sms: bool) -> str:

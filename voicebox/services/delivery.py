@@ -19,7 +19,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 
 from .. import throttle
 from ..extensions import db
-from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageStatus, utcnow
+from ..models import OWED_STATUSES, UNCANCELABLE_STATUSES, Message, MessageEvent, MessageStatus, utcnow
 from ..rows import rowcount
 from ..twilio_client import TwilioNotConfigured, get_client
 from ..urls import public_url
@@ -167,10 +167,49 @@ def _send(message: Message, route: Plan, now: datetime) -> Delivery:
         return Delivery()
     scheduled = route.route == Route.HANDOFF
     try:
+        found = _find_at_twilio(message) if _earlier_try_unanswered(message) else None
+        if found is not None:
+            add_event(message, "adopted", f"found at Twilio after an interrupted send: {found.sid}")
+            return _settle(message, token, found.sid, found.status, scheduled, now)
         created = _create_at_twilio(message, scheduled)
     except NETWORK_ERRORS as exc:
         return _attempt_failed(message, token, twilio_failure(exc), now)
     return _settle(message, token, created.sid, created.status, scheduled, now)
+
+
+def _earlier_try_unanswered(message: Message) -> bool:
+    """Whether an earlier try may have reached Twilio without our knowing: it was interrupted (no
+    event since its claim) or got no answer. A retry after Twilio's own error answer (its code is
+    on the event) created nothing. `attempts` counts this claim, so above 1 there was a try."""
+    if message.attempts <= 1:
+        return False
+    last = db.session.scalar(
+        select(MessageEvent).where(MessageEvent.message_id == message.id).order_by(MessageEvent.id.desc()).limit(1)
+    )
+    return not (last is not None and last.kind == "retry" and last.error_code is not None)
+
+
+def _find_at_twilio(message: Message):
+    """The message at Twilio that an earlier, interrupted try created, or None.
+
+    Twilio may accept a message and our worker die (or the database go, or the answer time out)
+    before its SID is stored; sending again would text them twice. Twilio's Message resource holds
+    nothing we set that names our row, so match what we sent: to, body, service, media count, created
+    since our row, outbound, and not a SID another row already has. Two rows with the same text to
+    the same number, both interrupted, could still swap SIDs; neither is sent twice.
+    """
+    since = message.created_at - timedelta(minutes=1)
+    for found in get_client().messages.list(to=message.to_number, limit=50):
+        if (
+            found.body == message.body
+            and found.messaging_service_sid == message.messaging_service_sid
+            and str(found.direction or "").startswith("outbound")
+            and int(found.num_media or 0) == len(message.media_urls or [])
+            and (found.date_created is None or found.date_created >= since)
+            and db.session.scalar(select(Message.id).where(Message.twilio_sid == found.sid)) is None
+        ):
+            return found
+    return None
 
 
 def _create_at_twilio(message: Message, scheduled: bool):
@@ -229,7 +268,8 @@ def _attempt_failed(message: Message, token: str, failure: TwilioFailure, now: d
     if failure.transient and attempts < MAX_ATTEMPTS:
         retry_at = now + backoff(attempts)
         values: dict[str, Any] = {"status": plan(message.send_at, now).status, "due_at": retry_at, "claim_token": None}
-        add_event(message, "retry", f"attempt {attempts} failed ({failure}); next at {retry_at.isoformat()}")
+        detail = f"attempt {attempts} failed ({failure}); next at {retry_at.isoformat()}"
+        add_event(message, "retry", detail, error_code=failure.code)  # a code: Twilio answered
         if message.cancel_requested_at is not None:  # canceled while we tried: it never reached Twilio
             values |= {"status": MessageStatus.CANCELED, "due_at": None}
             retry_at = None

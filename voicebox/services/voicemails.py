@@ -6,12 +6,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from flask import current_app
 from sqlalchemy import case, func, or_, select, update
+from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ..extensions import db
-from ..models import Call, NotifyState, Voicemail
+from ..models import Call, NotifyState, PhoneNumber, Voicemail
 from ..rows import insert_ignore
+from ..twilio_client import get_client
 
 
 def list_voicemails(
@@ -68,6 +71,14 @@ def call_of(voicemail: Voicemail) -> Call | None:
 
 
 @dataclass(frozen=True)
+class CallNumbers:
+    """The call's To and From as a callback carries them (None when it does not)."""
+
+    to_number: str | None = None
+    from_number: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordingEvent:
     """The fields of a recording callback (status callback or <Record> action)."""
 
@@ -77,15 +88,28 @@ class RecordingEvent:
     duration: int | None
     status: str | None = None
     error_code: str | None = None
+    numbers: CallNumbers = CallNumbers()
 
 
-def _ensure_row(recording_sid: str, call_sid: str | None) -> None:
-    """Create the voicemail row once, copying caller, number and mailbox from its call."""
+def _ensure_row(recording_sid: str, call_sid: str | None, numbers: CallNumbers) -> None:
+    """Create the voicemail row once, with caller, number and mailbox from its call, or else from
+    the numbers the callback carries (the call row is missing when the database was down as the
+    call came in). A row created without its mailbox gets it from a later callback."""
     values: dict[str, Any] = {"recording_sid": recording_sid, "call_sid": call_sid}
     call = db.session.scalar(select(Call).where(Call.call_sid == call_sid)) if call_sid else None
     if call is not None:
         values |= {"from_number": call.from_number, "to_number": call.to_number, "mailbox_id": call.mailbox_id}
+    elif numbers.to_number:
+        mailbox_id = db.session.scalar(select(PhoneNumber.mailbox_id).where(PhoneNumber.e164 == numbers.to_number))
+        values |= {"from_number": numbers.from_number, "to_number": numbers.to_number, "mailbox_id": mailbox_id}
     insert_ignore(Voicemail, values, key="recording_sid")
+    if values.get("mailbox_id") is not None:
+        fill = {k: v for k, v in values.items() if k in ("from_number", "to_number", "mailbox_id") and v}
+        db.session.execute(
+            update(Voicemail)
+            .where(Voicemail.recording_sid == recording_sid, Voicemail.mailbox_id.is_(None))
+            .values(**fill)
+        )
 
 
 def _set(recording_sid: str, *conditions: Any, **values: Any) -> int | None:
@@ -103,7 +127,7 @@ def record_recording(event: RecordingEvent) -> int | None:
     moves out of `none` in one UPDATE (a CASE), so duplicates and retries flip it only once; they
     still return the id, so their enqueue collapses into the same job or repairs a lost one.
     """
-    _ensure_row(event.recording_sid, event.call_sid)
+    _ensure_row(event.recording_sid, event.call_sid, event.numbers)
     fields: dict[str, Any] = {
         k: v for k, v in {"recording_url": event.url, "duration": event.duration}.items() if v is not None
     }
@@ -134,12 +158,17 @@ def _notify_target(event: RecordingEvent) -> NotifyState:
 
 
 def record_transcription(
-    recording_sid: str, call_sid: str | None, text: str | None, status: str | None, transcription_sid: str | None
+    recording_sid: str,
+    call_sid: str | None,
+    text: str | None,
+    status: str | None,
+    transcription_sid: str | None,
+    numbers: CallNumbers = CallNumbers(),
 ) -> int | None:
     """Store a transcription (it may come before the recording status, so create the row if needed).
 
     Returns the voicemail's id while its email is still to be sent."""
-    _ensure_row(recording_sid, call_sid)
+    _ensure_row(recording_sid, call_sid, numbers)
     pending_id = _set(
         recording_sid,
         transcript=text if status == "completed" else None,
@@ -151,3 +180,42 @@ def record_transcription(
     )
     db.session.commit()
     return pending_id
+
+
+class OwnerLookupFailed(Exception):
+    """Twilio could not be asked about the call right now (network, 5xx): try again later."""
+
+
+def recover_mailbox(voicemail_id: int) -> bool:
+    """Find the mailbox of a voicemail stored without one, by the number that was called; when no
+    callback told us that number, Twilio's Call resource does. True when found (and committed).
+
+    Raises OwnerLookupFailed when Twilio cannot be asked now: the email must wait, not fail.
+    """
+    voicemail = db.session.get(Voicemail, voicemail_id)
+    if voicemail is None:
+        return False
+    to_number, from_number = voicemail.to_number, voicemail.from_number
+    if not to_number and voicemail.call_sid:
+        to_number, from_number = _numbers_at_twilio(voicemail.call_sid)
+    mailbox_id = (
+        db.session.scalar(select(PhoneNumber.mailbox_id).where(PhoneNumber.e164 == to_number)) if to_number else None
+    )
+    voicemail.to_number = to_number or voicemail.to_number
+    voicemail.from_number = voicemail.from_number or from_number
+    voicemail.mailbox_id = mailbox_id
+    db.session.commit()
+    return mailbox_id is not None
+
+
+def _numbers_at_twilio(call_sid: str) -> tuple[str | None, str | None]:
+    """The call's To and From as Twilio's Call resource has them; (None, None) if Twilio has no such call."""
+    try:
+        call = get_client().calls(call_sid).fetch()
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return None, None
+        raise OwnerLookupFailed(f"Twilio answered {exc.status} for call {call_sid}") from exc
+    except (TwilioException, requests.RequestException) as exc:
+        raise OwnerLookupFailed(f"could not reach Twilio for call {call_sid}: {exc}") from exc
+    return call.to, call._from

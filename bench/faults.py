@@ -1,0 +1,449 @@
+"""Fault benchmark: 200 voicemails while a worker dies, Redis dies, SMTP and the database go away.
+
+Everything runs for real in a temporary folder: a private redis-server (killed and started again
+empty), an aiosmtpd SMTP server in this process (stopped and started again), the app under gunicorn,
+two `flask worker`s, and SQLite or (--postgres) a private PostgreSQL cluster this script creates
+with initdb and restarts with pg_ctl. It leaves voicemails as Twilio would, each callback posted 3
+times in shuffled order, retried like Twilio's connection overrides ask (5 retries within 15 s on
+a 5xx or a refused connection), and meanwhile:
+
+    t=20 s   SIGKILL one worker (and its horse, scheduler and cron) mid-job; it is never restarted
+    t=40 s   SIGKILL Redis; at t=70 s start it again, empty
+    t=80 s   stop the SMTP server; start it again at t=200 s
+    t=100 s  (--postgres) stop PostgreSQL, start it again 10 s later
+
+It prints stored, emailed, duplicates and lost, and exits 1 unless lost and duplicates are 0 and
+every caller-facing answer was TwiML. `--no-sweep` starts the workers without the sweep cron, to
+show the run counting a loss when the safety net is off.
+
+    .venv/bin/python bench/faults.py
+    .venv/bin/python bench/faults.py --postgres
+    .venv/bin/python bench/faults.py --no-sweep --settle 240
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import redis  # noqa: E402
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from rq import Worker  # noqa: E402
+from twilio.request_validator import RequestValidator  # noqa: E402
+
+from tests.faults.servers import RedisServer  # noqa: E402
+from tests.support import free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
+TWILIO_NUMBER = "+14155550100"
+CALLER_FACING = ("/voice/incoming", "/voice/recording")
+
+
+class Inbox:
+    """aiosmtpd handler: how many times each voicemail's email (by its Message-ID) was accepted."""
+
+    def __init__(self) -> None:
+        self.accepted: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        for line in envelope.content.split(b"\r\n"):
+            if line.lower().startswith(b"message-id:"):
+                key = line.split(b".", 1)[1].split(b"@", 1)[0].decode()  # <voicemail.RE...@host>
+                with self.lock:
+                    self.accepted[key] += 1
+                break
+        return "250 OK"
+
+
+class Smtp:
+    """The SMTP server, which can be stopped and started again on the same port."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox, self.port = inbox, free_port()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+class Postgres:
+    """A private PostgreSQL cluster under the run's folder, owned and run by the postgres user."""
+
+    def __init__(self, folder: Path) -> None:
+        self.dir, self.port = folder / "pg", free_port()
+        self.dir.mkdir()
+        shutil.chown(self.dir, "postgres", "postgres")
+        self._as_postgres(PG_BIN / "initdb", "-D", self.dir, "-U", "postgres", "-A", "trust")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *args: object) -> None:
+        command = ["runuser", "-u", "postgres", "--", *map(str, args)]
+        subprocess.run(command, check=True, capture_output=True)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._as_postgres(PG_BIN / "pg_ctl", "-D", self.dir, "-o", options, "-l", self.dir / "log", "-w", "start")
+
+    def stop(self) -> None:
+        self._as_postgres(PG_BIN / "pg_ctl", "-D", self.dir, "-m", "fast", "-w", "stop")
+
+
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (RQ's work horse leaves its parent's process group)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+@dataclass
+class Tally:
+    """What the posting threads saw."""
+
+    answers: Counter = field(default_factory=Counter)
+    not_twiml: list[str] = field(default_factory=list)
+    given_up: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Twilio:
+    """Posts signed webhooks like Twilio: a callback with overrides is retried (5 times within 15 s)."""
+
+    def __init__(self, base: str, tally: Tally) -> None:
+        self.base, self.tally = base, tally
+        self.validator = RequestValidator(AUTH_TOKEN)
+        self.local = threading.local()
+
+    def post(self, url: str, params: dict, retry: bool) -> requests.Response | None:
+        session = getattr(self.local, "session", None) or requests.Session()
+        self.local.session = session
+        sent_url, _, _ = url.partition("#")
+        signature = self.validator.compute_signature(url, params)
+        path = urlsplit(sent_url).path
+        deadline = time.monotonic() + 15
+        for attempt in range(6 if retry else 1):
+            try:
+                response = session.post(sent_url, data=params, headers={"X-Twilio-Signature": signature}, timeout=15)
+            except requests.RequestException:
+                response = None
+            if response is not None and response.status_code < 500:
+                break
+            if attempt < 5 and time.monotonic() < deadline:
+                time.sleep(min(0.5 * 2**attempt, 4))
+        with self.tally.lock:
+            self.tally.answers[(path, response.status_code if response is not None else "refused")] += 1
+            if response is None or response.status_code >= 500:
+                self.tally.given_up.append(path)
+            if path in CALLER_FACING and not _is_twiml(response):
+                self.tally.not_twiml.append(path)
+        return response
+
+
+def _is_twiml(response: requests.Response | None) -> bool:
+    if response is None or response.status_code != 200 or "xml" not in response.headers.get("Content-Type", ""):
+        return False
+    try:
+        return ET.fromstring(response.content).tag == "Response"
+    except ET.ParseError:
+        return False
+
+
+def call_params(n: int) -> dict:
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "CallSid": f"CA{n:032d}",
+        "From": f"+1415867{n % 10000:04d}",
+        "To": TWILIO_NUMBER,
+        "CallStatus": "in-progress",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+
+
+def leave_voicemail(twilio: Twilio, n: int, rng: random.Random, base: str) -> None:
+    """One caller: the call (its answer gives the <Record> URLs), then every callback 3 times, shuffled."""
+    call = call_params(n)
+    answer = twilio.post(f"{base}/voice/incoming", call, retry=False)
+    record = ET.fromstring(answer.content).find("Record") if answer is not None and _is_twiml(answer) else None
+    if record is None:
+        return  # counted as not TwiML; the caller could leave no message
+    sid = f"RE{n:032d}"
+    recording = {"RecordingSid": sid, "RecordingUrl": f"https://api.twilio.com/x/Recordings/{sid}"}
+    posts: list[tuple[str | None, dict[str, Any], bool]] = [(f"{base}/voice/incoming", call, False)] * 2
+    posts += [(record.get("action"), call | recording | {"RecordingDuration": "42", "Digits": "#"}, False)] * 3
+    status = {"AccountSid": ACCOUNT_SID, "CallSid": call["CallSid"], **recording}
+    status |= {"RecordingStatus": "completed", "RecordingDuration": "42", "RecordingChannels": "1"}
+    posts += [(record.get("recordingStatusCallback"), status | {"RecordingSource": "RecordVerb"}, True)] * 3
+    if n % 4:  # a quarter get no transcription: their email goes by the scheduled fallback
+        transcript = {"AccountSid": ACCOUNT_SID, "CallSid": call["CallSid"], **recording}
+        transcript |= {"TranscriptionSid": f"TR{n:032d}", "TranscriptionStatus": "completed"}
+        transcript |= {"TranscriptionText": f"message {n}", "TranscriptionType": "fast"}
+        posts += [(record.get("transcribeCallback"), transcript, True)] * 3
+    rng.shuffle(posts)
+    for url, params, retry in posts:
+        time.sleep(rng.uniform(0, 2))
+        if url:  # our TwiML always names every callback; a missing one is a bug the counts will show
+            twilio.post(url, params, retry)
+
+
+class Stack:
+    """The processes of one run, and the faults done to them."""
+
+    def __init__(self, args: argparse.Namespace, folder: Path) -> None:
+        self.args, self.folder = args, folder
+        self.redis = RedisServer(folder)
+        self.inbox = Inbox()
+        self.smtp = Smtp(self.inbox)
+        self.postgres = Postgres(folder) if args.postgres else None
+        self.web_port = free_port()
+        self.processes: list[subprocess.Popen] = []
+        self.events: list[str] = []
+        self.t0 = time.monotonic()
+
+    def env(self) -> dict[str, str]:
+        db_url = self.postgres.url if self.postgres else f"sqlite:///{self.folder}/bench.db"
+        return {
+            **os.environ,
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": self.redis.url,
+            "RQ_QUEUE": "faults",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.web_port}",
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "VOICEBOX_API_TOKEN": "bench",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(self.smtp.port),
+            "MAIL_TIMEOUT": "10",
+            "MAIL_DEFAULT_SENDER": "voicebox@example.com",
+            "VOICEMAIL_TRANSCRIPT_WAIT": "20",
+            "NOTIFY_RETRY_INTERVALS": "5,10,20,30,30,30",
+            "NOTIFY_CLAIM_TIMEOUT": "60",  # > MAIL_TIMEOUT: a live send is never taken back
+            "LOG_LEVEL": "INFO",
+        }
+
+    def start(self) -> None:
+        self.redis.start()
+        self.smtp.start()
+        if self.postgres:
+            self.postgres.start()
+        env = self.env()
+        flask = [str(BIN / "flask"), "--app", "wsgi"]
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+        mailbox = ["mailbox", "add", "--name", "Support", "--number", TWILIO_NUMBER, "--email", "team@example.com"]
+        subprocess.run([*flask, *mailbox], cwd=ROOT, env=env, check=True, capture_output=True)
+        gunicorn = [str(BIN / "gunicorn"), "-w", "4", "-b", f"127.0.0.1:{self.web_port}", "wsgi:app"]
+        self._spawn(gunicorn, "web")
+        worker = [*flask, "worker", *(["--no-cron"] if self.args.no_sweep else [])]
+        self.workers = [self._spawn(worker, f"worker{i}") for i in (1, 2)]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{self.web_port}/", timeout=1)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.t0 = time.monotonic()
+
+    def _spawn(self, command: list[str], name: str) -> subprocess.Popen:
+        log = (self.folder / f"{name}.log").open("ab")
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=log, stderr=log, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def note(self, what: str) -> None:
+        self.events.append(f"t={time.monotonic() - self.t0:5.1f}s  {what}")
+
+    def at(self, seconds: float) -> None:
+        time.sleep(max(0.0, self.t0 + seconds - time.monotonic()))
+
+    def faults(self) -> None:
+        """The timeline of faults (see the module docstring)."""
+        self.at(20)
+        busy = self.wait_until_busy(self.workers[0].pid, timeout=15)
+        pids = descendants(self.workers[0].pid)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        state = f"mid-job ({busy})" if busy else "idle (no job came within 15 s)"
+        self.note(f"SIGKILL worker1 {state} and its {len(pids) - 1} children; never restarted")
+        self.at(40)
+        self.redis.kill()
+        self.note("Redis killed")
+        self.at(70)
+        self.redis.start()
+        self.note("Redis back, empty")
+        self.at(80)
+        self.smtp.stop()
+        self.note("SMTP stopped")
+        if self.postgres:
+            self.at(100)
+            self.postgres.stop()
+            self.note("PostgreSQL stopped")
+            self.at(110)
+            self.postgres.start()
+            self.note("PostgreSQL started")
+        self.at(200)
+        self.smtp.start()
+        self.note("SMTP back")
+
+    def wait_until_busy(self, pid: int, timeout: float) -> str | None:
+        """The job a worker process is running, once it runs one (None after `timeout`)."""
+        connection = redis.Redis(port=self.redis.port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for worker in Worker.all(connection=connection):
+                if worker.pid == pid and worker.get_current_job_id():
+                    return worker.get_current_job_id()
+            time.sleep(0.01)
+        return None
+
+    def stop(self) -> None:
+        for process in self.processes:
+            for pid in descendants(process.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM if pid == process.pid else signal.SIGKILL)
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.smtp.stop()
+        self.redis.kill()
+        if self.postgres:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self.postgres.stop()
+
+    def stored(self) -> tuple[int, Counter]:
+        engine = sa.create_engine(self.env()["DATABASE_URL"])
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT notify_state FROM voicemails WHERE recording_status = 'completed'")
+            )
+            states = Counter(str(state) for (state,) in rows)
+        engine.dispose()
+        return sum(states.values()), states
+
+
+def run(args: argparse.Namespace) -> int:
+    folder = Path(tempfile.mkdtemp(prefix="voicebox-faults-"))
+    os.chmod(folder, 0o755)  # the postgres user reaches its cluster below it
+    stack = Stack(args, folder)
+    tally = Tally()
+    rng = random.Random(args.seed)
+    try:
+        stack.start()
+        base = f"http://127.0.0.1:{stack.web_port}"
+        twilio = Twilio(base, tally)
+        faults = threading.Thread(target=stack.faults, daemon=True)
+        faults.start()
+        gap = args.spread / args.count
+        seeds = [rng.randrange(2**32) for _ in range(args.count)]
+
+        def caller(n: int) -> None:
+            stack.at(n * gap)
+            leave_voicemail(twilio, n, random.Random(seeds[n]), base)
+
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            list(pool.map(caller, range(args.count)))
+        stack.note("all callbacks posted")
+        faults.join()
+        deadline = time.monotonic() + args.settle
+        while len(stack.inbox.accepted) < args.count and time.monotonic() < deadline:
+            time.sleep(1)
+        stack.note("settled" if len(stack.inbox.accepted) >= args.count else "gave up waiting")
+        time.sleep(5)  # a late duplicate would show now
+        return report(args, stack, tally)
+    finally:
+        stack.stop()
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+        else:
+            print(f"logs kept in {folder}")
+
+
+def report(args: argparse.Namespace, stack: Stack, tally: Tally) -> int:
+    stored, states = stack.stored()
+    emailed = len(stack.inbox.accepted)
+    duplicates = sum(n - 1 for n in stack.inbox.accepted.values())
+    lost = args.count - emailed
+    database = "PostgreSQL (private cluster, restarted once)" if args.postgres else "SQLite"
+    print(f"fault run: {args.count} voicemails on {database}, sweep {'OFF' if args.no_sweep else 'on'}")
+    for event in stack.events:
+        print(f"  {event}")
+    answers = ", ".join(f"{path} {status}: {n}" for (path, status), n in sorted(tally.answers.items(), key=str))
+    print(f"webhook answers (after Twilio-style retries): {answers}")
+    print(f"caller-facing answers that were not TwiML: {len(tally.not_twiml)}")
+    print(f"callbacks Twilio would have given up on: {len(tally.given_up)}")
+    print(f"notify states in the database: {dict(states)}")
+    logs = "".join((stack.folder / f"worker{i}.log").read_text(errors="replace") for i in (1, 2))
+    parked = (stack.folder / "web.log").read_text(errors="replace").count("webhook parked for replay")
+    replayed = sum(int(n) for n in re.findall(r"'parked_webhooks': (\d+)", logs))
+    print(f"webhooks parked while the database was down: {parked}, replayed by the sweep: {replayed}")
+    outages, recoveries = logs.count("Redis unreachable"), logs.count("Redis back")
+    print(f"worker logs: {outages} 'Redis unreachable' lines, {recoveries} 'Redis back' lines")
+    print(f"stored: {stored}  emailed: {emailed}  duplicates: {duplicates}  lost: {lost}")
+    ok = lost == 0 and duplicates == 0 and not tally.not_twiml
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=200, help="voicemails to leave")
+    parser.add_argument("--spread", type=float, default=120, help="seconds over which the calls arrive")
+    parser.add_argument("--concurrency", type=int, default=64, help="callers at once")
+    parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL cluster, restarted once")
+    parser.add_argument("--no-sweep", action="store_true", help="workers without the sweep: the run should fail")
+    parser.add_argument("--settle", type=float, default=420, help="seconds to wait for the emails after the faults")
+    parser.add_argument("--seed", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs)")
+    sys.exit(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
