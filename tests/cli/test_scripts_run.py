@@ -81,6 +81,9 @@ def test_first_run_without_terminal_or_credentials(checkout):
         dotenv = (checkout / ".env").read_text()
         assert stat.S_IMODE(os.stat(checkout / ".env").st_mode) == 0o600
         assert "TWILIO_AUTH_TOKEN=local-" in dotenv
+        token = next(line.split("=", 1)[1] for line in dotenv.splitlines() if line.startswith("VOICEBOX_API_TOKEN="))
+        assert len(token) >= 32 and token not in output  # never printed; the run says how to read it
+        assert "grep VOICEBOX_API_TOKEN .env" in output
         assert "TWILIO_ACCOUNT_SID=\n" in dotenv
         seen = owned_processes(checkout, psutil.Process(run.pid))
         assert any("redis-server" in " ".join(p.cmdline()) for p in seen), "the embedded Redis is not running"

@@ -84,8 +84,8 @@ class CallsPrism(PrismTwilio):
     """Prism answers Twilio's example Call (to +13051913581, not a valid number) for any SID; like
     Twilio, answer with the call's own SID and numbers."""
 
-    def _like_twilio(self, method: str, path: str, data: dict, answer: Response) -> Response:
-        answer = super()._like_twilio(method, path, data, answer)
+    def _like_twilio(self, method: str, path: str, data: dict, answer: Response, params: dict) -> Response:
+        answer = super()._like_twilio(method, path, data, answer, params)
         match = CALL.match(path)
         if method == "GET" and match and answer.status_code == 200:
             body = json.loads(answer.text) | {"sid": match.group(1), "to": TWILIO_NUMBER, "from": CALLER}
