@@ -74,7 +74,7 @@ def _voicemail(mailbox, apology: bool = False) -> VoiceResponse:
     live = None
     if engine == transcripts.Engine.REALTIME:
         language = mailbox.language if mailbox else current_app.config["DEFAULT_LANGUAGE"]
-        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription", retry=True))
+        live = twiml.LiveTranscription(language, callback_url("/voice/live-transcription"))
     voice = calls.voice_for(mailbox)
     # Twilio's <Record transcribe> is English only (voicebox/transcription.py), whatever the engine says.
     transcribe = engine == transcripts.Engine.TWILIO and twilio_transcribes(voice.language)
