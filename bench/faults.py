@@ -39,6 +39,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +53,7 @@ import sqlalchemy as sa  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from rq import Worker  # noqa: E402
 from twilio.request_validator import RequestValidator  # noqa: E402
+from twilio_rest import TwilioRest  # noqa: E402  (bench/, the script's own folder)
 
 from tests.faults.servers import RedisServer  # noqa: E402
 from tests.support import free_port  # noqa: E402
@@ -61,6 +63,8 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_NUMBER = "+14155550100"
+MESSAGING_SERVICE_SID = "MG" + "0" * 32
+API_HEADERS = {"Authorization": "Bearer bench"}
 CALLER_FACING = ("/voice/incoming", "/voice/recording")
 
 
@@ -239,6 +243,7 @@ class Stack:
         self.inbox = Inbox()
         self.smtp = Smtp(self.inbox)
         self.postgres = Postgres(folder) if args.postgres else None
+        self.rest = TwilioRest(free_port())
         self.web_port = free_port()
         self.processes: list[subprocess.Popen] = []
         self.events: list[str] = []
@@ -255,6 +260,8 @@ class Stack:
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{self.web_port}",
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": self.rest.url,
+            "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
             "VOICEBOX_API_TOKEN": "bench",
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.smtp.port),
@@ -269,6 +276,7 @@ class Stack:
     def start(self) -> None:
         self.redis.start()
         self.smtp.start()
+        self.rest.start()
         if self.postgres:
             self.postgres.start()
         env = self.env()
@@ -353,6 +361,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.smtp.stop()
+        self.rest.stop()
         self.redis.kill()
         if self.postgres:
             with contextlib.suppress(subprocess.CalledProcessError):
@@ -369,6 +378,126 @@ class Stack:
         return sum(states.values()), states
 
 
+class Texts:
+    """200 texts due while the faults happen, some recipients opted out before theirs fall due.
+
+    The n-th text falls due at FIRST_DUE + n * spread / count seconds into the run (voicebox's own
+    scheduler sends them: they are inside Twilio's minimum scheduling window). Every tenth recipient
+    whose text falls due at least 20 s after OPT_OUT_AT is opted out at OPT_OUT_AT (through the API,
+    while Redis is down, so the cancel job cannot be queued and the send-time check must hold).
+    """
+
+    FIRST_DUE = 20.0
+    SPREAD = 170.0  # the last falls due at t=190 s, while SMTP is still down
+    OPT_OUT_AT = 55.0
+
+    def __init__(self, stack: Stack, base: str, count: int) -> None:
+        self.stack, self.base, self.count = stack, base, count
+        self.due = [self.FIRST_DUE + n * self.SPREAD / max(count, 1) for n in range(count)]
+        self.opted = {self.number(n) for n in range(count) if n % 10 == 9 and self.due[n] >= self.OPT_OUT_AT + 20}
+        self.opted_out_at: dict[str, float] = {}  # number -> monotonic time its opt-out was answered 201
+        self.refused: list[str] = []
+
+    @staticmethod
+    def number(n: int) -> str:
+        return f"+1415555{n:04d}"
+
+    def create_all(self) -> None:
+        """POST /api/messages for every text (each to its own number), 8 at a time."""
+        start = datetime.now(UTC) - timedelta(seconds=time.monotonic() - self.stack.t0)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda n: self._create(n, start + timedelta(seconds=self.due[n])), range(self.count)))
+        self.stack.note(f"{self.count} texts created through the API ({len(self.refused)} refused)")
+
+    def _create(self, n: int, send_at: datetime) -> None:
+        body = {"to": self.number(n), "body": f"bench text {n}", "send_at": send_at.isoformat()}
+        answer = _api(f"{self.base}/api/messages", body)
+        if answer is None or answer.status_code != 201:
+            self.refused.append(f"{n}: {answer.status_code if answer is not None else 'no answer'}")
+
+    def opt_out(self) -> None:
+        """Opt the chosen recipients out at OPT_OUT_AT (retrying until the API records it)."""
+        self.stack.at(self.OPT_OUT_AT)
+        for number in sorted(self.opted):
+            answer = _api(f"{self.base}/api/optouts", {"number": number, "note": "bench"}, until=30)
+            if answer is not None and answer.status_code == 201:
+                self.opted_out_at[number] = time.monotonic()
+        self.stack.note(f"{len(self.opted_out_at)} of {len(self.opted)} recipients opted out through the API")
+
+    def resolved(self) -> bool:
+        """Every text sent, or canceled for an opt-out."""
+        sent = {create.to for create in self.stack.rest.creates}
+        if len(sent | self.opted) < self.count:
+            return False
+        return all(status == "canceled" for status in self.statuses(self.opted).values())
+
+    def statuses(self, numbers: set[str] | None = None) -> dict[str, str]:
+        """to -> status of each text in the database (one text per number)."""
+        engine = sa.create_engine(self.stack.env()["DATABASE_URL"])
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT to_number, status FROM messages")).all()
+        engine.dispose()
+        return {str(to): str(status) for to, status in rows if numbers is None or to in numbers}
+
+    def adopted(self) -> int:
+        engine = sa.create_engine(self.stack.env()["DATABASE_URL"])
+        with engine.connect() as connection:
+            found = connection.execute(sa.text("SELECT count(*) FROM message_events WHERE kind = 'adopted'")).scalar()
+        engine.dispose()
+        return int(found or 0)
+
+    def stored_sids(self) -> set[str]:
+        engine = sa.create_engine(self.stack.env()["DATABASE_URL"])
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT twilio_sid FROM messages WHERE twilio_sid IS NOT NULL")).all()
+        engine.dispose()
+        return {str(sid) for (sid,) in rows}
+
+    def report(self) -> bool:
+        """Print the texts' counts; True when none was lost, sent twice, or sent after its opt-out."""
+        creates = list(self.stack.rest.creates)
+        sends = Counter(create.to for create in creates)
+        statuses = self.statuses()
+        once = sum(1 for n in sends.values() if n == 1)
+        duplicates = sum(n - 1 for n in sends.values())
+        lost = [to for to, status in statuses.items() if not sends[to] and status != "canceled"]
+        violated = {c.to for c in creates if c.to in self.opted_out_at and c.at > self.opted_out_at[c.to]}
+        honoured = [to for to in self.opted_out_at if to not in violated and statuses.get(to) == "canceled"]
+        orphans = [c.sid for c in creates if c.sid not in self.stored_sids()]
+        print(f"texts: {len(statuses)} created ({len(self.refused)} refused by the API: {self.refused[:5]})")
+        print(f"text states in the database: {dict(Counter(statuses.values()))}")
+        print(f"texts sent exactly once: {once}  sent twice (duplicates): {duplicates}  lost: {len(lost)} {lost[:5]}")
+        print(
+            f"texts adopted (found at Twilio after an interrupted send, not sent again): {self.adopted()};"
+            f" created at Twilio but no row holds the SID: {len(orphans)}"
+        )
+        print(
+            f"opt-outs: {len(self.opted_out_at)} recorded, {len(honoured)} honoured, {len(violated)} violated"
+            f" (a text created at Twilio after the opt-out was recorded)"
+        )
+        return (
+            not lost
+            and not duplicates
+            and not violated
+            and not self.refused
+            and len(statuses) == self.count
+            and len(self.opted_out_at) == len(self.opted)
+        )
+
+
+def _api(url: str, body: dict, until: float = 0) -> requests.Response | None:
+    """POST JSON to our API, retrying a 5xx or a refused connection for `until` seconds."""
+    deadline = time.monotonic() + until
+    while True:
+        try:
+            answer: requests.Response | None = requests.post(url, json=body, headers=API_HEADERS, timeout=15)
+        except requests.RequestException:
+            answer = None
+        if (answer is not None and answer.status_code < 500) or time.monotonic() >= deadline:
+            return answer
+        time.sleep(1)
+
+
 def run(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="voicebox-faults-"))
     os.chmod(folder, 0o755)  # the postgres user reaches its cluster below it
@@ -381,6 +510,10 @@ def run(args: argparse.Namespace) -> int:
         twilio = Twilio(base, tally)
         faults = threading.Thread(target=stack.faults, daemon=True)
         faults.start()
+        texts = Texts(stack, base, args.texts)
+        texting = [threading.Thread(target=texts.create_all), threading.Thread(target=texts.opt_out)]
+        for thread in texting:
+            thread.start()
         gap = args.spread / args.count
         seeds = [rng.randrange(2**32) for _ in range(args.count)]
 
@@ -392,12 +525,16 @@ def run(args: argparse.Namespace) -> int:
             list(pool.map(caller, range(args.count)))
         stack.note("all callbacks posted")
         faults.join()
+        for thread in texting:
+            thread.join()
         deadline = time.monotonic() + args.settle
-        while len(stack.inbox.accepted) < args.count and time.monotonic() < deadline:
+        settled = False
+        while not settled and time.monotonic() < deadline:
             time.sleep(1)
-        stack.note("settled" if len(stack.inbox.accepted) >= args.count else "gave up waiting")
+            settled = len(stack.inbox.accepted) >= args.count and texts.resolved()
+        stack.note("settled" if settled else "gave up waiting")
         time.sleep(5)  # a late duplicate would show now
-        return report(args, stack, tally)
+        return report(args, stack, tally, texts)
     finally:
         stack.stop()
         if not args.keep:
@@ -406,7 +543,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"logs kept in {folder}")
 
 
-def report(args: argparse.Namespace, stack: Stack, tally: Tally) -> int:
+def report(args: argparse.Namespace, stack: Stack, tally: Tally, texts: Texts) -> int:
     stored, states = stack.stored()
     emailed = len(stack.inbox.accepted)
     duplicates = sum(n - 1 for n in stack.inbox.accepted.values())
@@ -427,7 +564,8 @@ def report(args: argparse.Namespace, stack: Stack, tally: Tally) -> int:
     outages, recoveries = logs.count("Redis unreachable"), logs.count("Redis back")
     print(f"worker logs: {outages} 'Redis unreachable' lines, {recoveries} 'Redis back' lines")
     print(f"stored: {stored}  emailed: {emailed}  duplicates: {duplicates}  lost: {lost}")
-    ok = lost == 0 and duplicates == 0 and not tally.not_twiml
+    texts_ok = texts.report()
+    ok = lost == 0 and duplicates == 0 and not tally.not_twiml and texts_ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
@@ -435,11 +573,14 @@ def report(args: argparse.Namespace, stack: Stack, tally: Tally) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=200, help="voicemails to leave")
+    parser.add_argument("--texts", type=int, default=200, help="texts falling due during the faults")
     parser.add_argument("--spread", type=float, default=120, help="seconds over which the calls arrive")
     parser.add_argument("--concurrency", type=int, default=64, help="callers at once")
     parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL cluster, restarted once")
     parser.add_argument("--no-sweep", action="store_true", help="workers without the sweep: the run should fail")
-    parser.add_argument("--settle", type=float, default=420, help="seconds to wait for the emails after the faults")
+    # A send interrupted by the SIGKILL holds its row for delivery.CLAIM_LEASE (10 min) before the
+    # sweep retries it, so the wait must outlast that lease; the run ends as soon as all is done.
+    parser.add_argument("--settle", type=float, default=600, help="seconds to wait for emails and texts after faults")
     parser.add_argument("--seed", type=int, default=10)
     parser.add_argument("--keep", action="store_true", help="keep the run's folder (logs)")
     sys.exit(run(parser.parse_args()))
