@@ -64,7 +64,8 @@ AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT_SID = "AC" + "0" * 32
 TWILIO_NUMBER = "+14155550100"
 MESSAGING_SERVICE_SID = "MG" + "0" * 32
-API_HEADERS = {"Authorization": "Bearer bench"}
+API_TOKEN = "bench-api-token-0123456789abcdef0123"  # 32+ characters: config refuses weaker
+API_HEADERS = {"Authorization": f"Bearer {API_TOKEN}"}
 CALLER_FACING = ("/voice/incoming", "/voice/recording")
 
 
@@ -253,7 +254,7 @@ class Stack:
         db_url = self.postgres.url if self.postgres else f"sqlite:///{self.folder}/bench.db"
         return {
             **os.environ,
-            "SECRET_KEY": "bench",
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
             "DATABASE_URL": db_url,
             "REDIS_URL": self.redis.url,
             "RQ_QUEUE": "faults",
@@ -262,7 +263,7 @@ class Stack:
             "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
             "TWILIO_API_BASE_URL": self.rest.url,
             "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
-            "VOICEBOX_API_TOKEN": "bench",
+            "VOICEBOX_API_TOKEN": API_TOKEN,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": str(self.smtp.port),
             "MAIL_TIMEOUT": "10",
