@@ -40,6 +40,9 @@ class TwilioRest:
         self.port = port
         self.messages: dict[str, dict[str, Any]] = {}  # SID -> resource
         self.creates: list[Create] = []
+        # Seconds to hold each create's answer after recording it: a window in which a worker can be
+        # killed after "Twilio" accepted a text and before voicebox stored its SID.
+        self.answer_delay = 0.0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self.server.daemon_threads = True
@@ -85,6 +88,7 @@ class TwilioRest:
         with self.lock:
             self.messages[sid] = resource
             self.creates.append(Create(time.monotonic(), str(form.get("To")), sid))
+        time.sleep(self.answer_delay)
         return 201, resource
 
     def list_to(self, account: str, to: str | None) -> tuple[int, dict[str, Any]]:
