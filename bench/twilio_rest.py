@@ -8,6 +8,7 @@ records every create, so a benchmark can count how many times each text was sent
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -152,7 +153,8 @@ def _handler(rest: TwilioRest) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the caller was SIGKILLed
+                self.wfile.write(data)
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: the bench prints its own counts
             pass
